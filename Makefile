@@ -1,0 +1,52 @@
+# Two commands: `make run` (portal + Celery worker + beat on the embedded default) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DEBUG ?= 1
+
+.PHONY: run test test-e2e test-integration lint messages venv clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+var:
+	mkdir -p var/broker var/media
+
+run: venv var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "Campaign Portal: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server, worker and beat)"
+	@echo "  end user: user@demo.local       owner: owner@demo.local     reseller: reseller@demo.local"
+	@echo "  password for all three: demo-pass-2026"
+	@echo
+	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+
+test: venv
+	$(PY) -m pytest -n auto $(if $(wildcard /usr/bin/chromium),,-m "not e2e") $(PYTEST_ARGS)
+
+test-e2e: venv
+	scripts/ensure-chromium
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+test-integration: venv
+	$(PY) -m pytest -m integration -p no:xdist tests/integration $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
+	$(PY) manage.py makemigrations --check --dry-run
+
+messages: venv
+	$(PY) manage.py makemessages -l es -l ru -l tr --ignore=.venv --ignore=static --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var

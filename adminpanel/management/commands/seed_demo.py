@@ -1,0 +1,15 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from tenancy import demo
+
+
+class Command(BaseCommand):
+    help = "Create (or keep) the demo portal, partners and users. Safe to run repeatedly."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        tenants = demo.seed()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready on portal '{tenants.portal.brand_name}'."))
+        for user in (tenants.owner_user, tenants.reseller_user, tenants.end_user_user):
+            self.stdout.write(f"  {user.email} / {demo.DEMO_PASSWORD}")

@@ -1,0 +1,35 @@
+"""CP pages: the dashboard and the sections whose features arrive in later releases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from tenancy.views import CampaignPortalMixin
+
+
+class DashboardView(CampaignPortalMixin, TemplateView):
+    template_name = "portal/dashboard.html"
+
+
+SECTIONS = {
+    "contacts": _("Contacts"),
+    "campaigns": _("Campaigns"),
+    "statistics": _("Statistics"),
+    "purchase": _("Purchase"),
+    "url-shortener": _("URL Shortener"),
+    "finance": _("Finance"),
+    "api-connections": _("API Connections"),
+}
+
+
+class SectionView(CampaignPortalMixin, TemplateView):
+    """A menu section whose pages are not built yet."""
+
+    template_name = "portal/coming_soon.html"
+    section = ""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(title=SECTIONS[self.section], **kwargs)

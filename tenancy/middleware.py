@@ -1,0 +1,48 @@
+"""Pick the Portal from the request host and apply the signed-in user's language and time zone."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+
+from tenancy.models import Portal
+
+# Paths served whatever the host: Django admin, static files, the API and vendor webhooks.
+HOST_INDEPENDENT_PREFIXES = ("/admin/", "/static/", "/media/", "/api/", "/hooks/", "/healthz")
+
+
+def portal_for_host(host: str) -> Portal | None:
+    name = host.rsplit(":", 1)[0].strip("[]").lower()
+    return Portal.objects.select_related("partner").filter(hosts__name=name).first()
+
+
+class PortalMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        portal = portal_for_host(request.get_host())
+        request.portal = portal  # type: ignore[attr-defined]
+        if portal is None and not request.path.startswith(HOST_INDEPENDENT_PREFIXES):
+            return render(request, "tenancy/unknown_host.html", {"host": request.get_host()}, status=404)
+        return self.get_response(request)
+
+
+class UserPreferencesMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.partner_id:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language  # type: ignore[attr-defined]
+            timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+        else:
+            timezone.activate(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        return self.get_response(request)

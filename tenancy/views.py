@@ -1,0 +1,79 @@
+"""Base views that do tenant scoping once: every CP and AP page builds on these mixins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import logout
+from django.contrib.auth.mixins import AccessMixin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import redirect
+
+from tenancy.models import Partner, Portal
+from tenancy.services import partner_can_sign_in
+
+
+def home_url_name(partner: Partner) -> str:
+    return "adminpanel:home" if partner.is_manager else "portal:dashboard"
+
+
+class PartnerRequiredMixin(AccessMixin):
+    """Signed in (with 2FA when the portal asks for it), active, and inside the portal's partner tree.
+
+    Sets ``request.partner``.
+    """
+
+    request: HttpRequest
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        if not user.is_authenticated or user.partner is None:
+            return self.handle_no_permission()
+        portal: Portal = request.portal  # type: ignore[attr-defined]
+        verified = not portal.require_2fa or user.is_verified()  # type: ignore[union-attr]
+        if not (user.is_active and verified and user.partner.is_within(portal.partner)) or not partner_can_sign_in(
+            user.partner
+        ):
+            logout(request)
+            return self.handle_no_permission()
+        request.partner = user.partner  # type: ignore[attr-defined]
+        redirect_to = self.wrong_side(user.partner)
+        if redirect_to:
+            return redirect(redirect_to)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def wrong_side(self, partner: Partner) -> str | None:
+        return None
+
+
+class CampaignPortalMixin(PartnerRequiredMixin):
+    """Pages of the Campaign Portal, for end users only."""
+
+    def wrong_side(self, partner: Partner) -> str | None:
+        return None if not partner.is_manager else home_url_name(partner)
+
+
+class AdminPanelMixin(PartnerRequiredMixin):
+    """Pages of the Admin Panel, for owners and resellers only."""
+
+    def wrong_side(self, partner: Partner) -> str | None:
+        return None if partner.is_manager else home_url_name(partner)
+
+
+class PartnerScopedMixin(CampaignPortalMixin):
+    """CP object views: rows of the signed-in partner only (``for_partner``)."""
+
+    model: type[Model]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.model.objects.for_partner(self.request.partner)  # type: ignore[attr-defined]
+
+
+class SubtreeScopedMixin(AdminPanelMixin):
+    """AP object views: rows of the partner's own subtree (``visible_to``)."""
+
+    model: type[Model]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.model.objects.visible_to(self.request.partner)  # type: ignore[attr-defined]

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.factories import Tenant, make_tenant
+
+HOST_A = "testserver"
+HOST_B = "b.testserver"
+
+
+@pytest.fixture(autouse=True)
+def _no_outbound_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any un-mocked outbound connection from the default suite fails the test."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        if host not in ("127.0.0.1", "::1", "localhost") and not (isinstance(host, str) and host.startswith("/")):
+            raise RuntimeError(f"outbound connection to {address!r} in a unit test")
+        real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def tenant(db: None) -> Tenant:
+    return make_tenant("Alpha", HOST_A)
+
+
+@pytest.fixture
+def tenant_b(db: None) -> Tenant:
+    return make_tenant("Beta", HOST_B)
+
+
+def signed_in(user: object, host: str = HOST_A) -> Client:
+    client = Client(HTTP_HOST=host)
+    client.force_login(user)  # type: ignore[arg-type]
+    return client
+
+
+@pytest.fixture
+def cp_client(tenant: Tenant) -> Client:
+    return signed_in(tenant.end_user_user)
+
+
+@pytest.fixture
+def ap_client(tenant: Tenant) -> Client:
+    return signed_in(tenant.reseller_user)
+
+
+@pytest.fixture
+def owner_client(tenant: Tenant) -> Client:
+    return signed_in(tenant.owner_user)
