@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_otp import login as otp_login
@@ -22,11 +23,15 @@ from tenancy import services
 from tenancy.forms import custom_values
 from tenancy.models import CustomField, Partner, Portal, User
 from tenancy.tokens import decode_uid, email_confirmation_token
-from tenancy.views import home_url_name
+from tenancy.views import has_second_factor, home_url_name
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PENDING_USER_KEY = "otp_pending_user"
 PENDING_NEXT_KEY = "otp_pending_next"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+WRONG_CREDENTIALS = gettext_lazy("The e-mail or password is not correct.")
 
 
 def _portal(request: HttpRequest) -> Portal:
@@ -50,17 +55,18 @@ class SignInView(FormView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and user.partner is not None and user.is_verified():  # type: ignore[union-attr]
+        if user.is_authenticated and user.partner is not None and has_second_factor(request):
             return redirect(home_url_name(user.partner))
         return super().get(request, *args, **kwargs)
 
     def form_valid(self, form: SignInForm) -> HttpResponse:
         request, portal = self.request, _portal(self.request)
-        user = authenticate(request, username=form.cleaned_data["email"], password=form.cleaned_data["password"])
+        user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             return render(request, "portal/auth/locked_out.html", status=429)
-        if not isinstance(user, User) or (refusal := self._refusal(user, portal)):
-            form.add_error(None, refusal if isinstance(user, User) else _("The e-mail or password is not correct."))
+        refusal = self._refusal(user, portal) if isinstance(user, User) else WRONG_CREDENTIALS
+        if refusal is not None or not isinstance(user, User):
+            form.add_error(None, refusal or WRONG_CREDENTIALS)
             return self.form_invalid(form)
         next_url = _safe_next(request, request.GET.get("next"))
         if not portal.require_2fa:
@@ -73,9 +79,9 @@ class SignInView(FormView):
         return redirect("portal:sign_in_otp")
 
     @staticmethod
-    def _refusal(user: User, portal: Portal) -> str | None:
+    def _refusal(user: User, portal: Portal) -> StrOrPromise | None:
         if user.partner is None or not user.partner.is_within(portal.partner):
-            return _("The e-mail or password is not correct.")
+            return WRONG_CREDENTIALS
         if not user.email_confirmed:
             return _("Please confirm your e-mail address first: follow the link we sent you.")
         if not services.partner_can_sign_in(user.partner):

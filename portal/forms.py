@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from captcha.fields import CaptchaField
 from django import forms
@@ -16,6 +16,9 @@ from tenancy.models import CustomField, Portal, User
 class SignInForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True}))
     password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
 
 
 class OneTimeCodeForm(forms.Form):
@@ -40,7 +43,7 @@ class SignUpForm(forms.Form):
     def __init__(self, *args: Any, portal: Portal, custom_fields: list[CustomField], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.portal = portal
-        self.fields["language"].choices = [
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
             (code, name) for code, name in settings.LANGUAGES if code in portal.language_codes
         ]
         if portal.consent_text:

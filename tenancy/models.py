@@ -124,7 +124,7 @@ class Portal(models.Model):
         default="#0d6efd",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #0d6efd."))],
     )
-    languages = models.JSONField(_("languages"), default=list)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
     allow_self_registration = models.BooleanField(_("allow user self-registration"), default=False)
     require_2fa = models.BooleanField(_("two-factor authentication required"), default=False)
     terms_of_service = models.TextField(_("terms of service"), blank=True)

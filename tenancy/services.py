@@ -49,14 +49,14 @@ def partner_create(*, parent: Partner, kind: str, name: str, by: User | None = N
     if unknown:
         raise TypeError(f"unknown partner options: {sorted(unknown)}")
     parent = Partner.objects.select_for_update().get(pk=parent.pk)
-    partner: Partner = parent.add_child(name=name, kind=kind, **options)
+    partner: Partner = Partner.objects.add_child(parent, {"name": name, "kind": kind, **options})
     return partner
 
 
 @transaction.atomic
 def partner_create_owner(*, name: str, **options: Any) -> Partner:
     """Create the root of a partner tree (the System Owner)."""
-    owner: Partner = Partner.add_root(name=name, kind=Partner.Kind.OWNER, **options)
+    owner: Partner = Partner.objects.add_root({"name": name, "kind": Partner.Kind.OWNER, **options})
     return owner
 
 
@@ -278,6 +278,6 @@ def purge_unconfirmed_sign_ups(*, older_than: timedelta | None = None) -> int:
     partner_ids = set(stale.values_list("partner_id", flat=True))
     count, _details = stale.delete()
     for partner in Partner.objects.filter(pk__in=partner_ids, users__isnull=True, kind=Partner.Kind.END_USER):
-        if partner.is_leaf():
+        if not Partner.objects.below(partner).exists():
             partner.delete()
     return count

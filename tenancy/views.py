@@ -18,6 +18,12 @@ def home_url_name(partner: Partner) -> str:
     return "adminpanel:home" if partner.is_manager else "portal:dashboard"
 
 
+def has_second_factor(request: HttpRequest) -> bool:
+    """True when the portal does not ask for 2FA or the session passed its one-time code."""
+    portal: Portal = request.portal  # type: ignore[attr-defined]
+    return not portal.require_2fa or bool(request.user.is_verified())  # type: ignore[union-attr]
+
+
 class PartnerRequiredMixin(AccessMixin):
     """Signed in (with 2FA when the portal asks for it), active, and inside the portal's partner tree.
 
@@ -31,10 +37,8 @@ class PartnerRequiredMixin(AccessMixin):
         if not user.is_authenticated or user.partner is None:
             return self.handle_no_permission()
         portal: Portal = request.portal  # type: ignore[attr-defined]
-        verified = not portal.require_2fa or user.is_verified()  # type: ignore[union-attr]
-        if not (user.is_active and verified and user.partner.is_within(portal.partner)) or not partner_can_sign_in(
-            user.partner
-        ):
+        allowed = user.is_active and has_second_factor(request) and user.partner.is_within(portal.partner)
+        if not allowed or not partner_can_sign_in(user.partner):
             logout(request)
             return self.handle_no_permission()
         request.partner = user.partner  # type: ignore[attr-defined]
