@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 var:
-	mkdir -p var/broker var/media
+	mkdir -p var/broker var/broker-control var/media
 
 run: venv var
 	$(PY) manage.py migrate --noinput

@@ -169,6 +169,7 @@ if not REDIS_URL:
         "data_folder_in": _broker_dir,
         "data_folder_out": _broker_dir,
         "processed_folder": str(VAR_DIR / "broker-processed"),
+        "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
         "polling_interval": 0.1,
     }
