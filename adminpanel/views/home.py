@@ -1,4 +1,4 @@
-"""Admin Panel pages for owners and resellers."""
+"""The Admin Panel overview."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ from typing import Any
 
 from django.views.generic import TemplateView
 
+from adminpanel.views.base import SectionMixin, caller_partner
 from tenancy.models import Partner, Portal, User
 from tenancy.views import AdminPanelMixin
 
 
-class HomeView(AdminPanelMixin, TemplateView):
+class HomeView(SectionMixin, AdminPanelMixin, TemplateView):
+    section = "home"
     template_name = "adminpanel/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        partner = self.request.partner  # type: ignore[attr-defined]
+        partner = caller_partner(self.request)
         return super().get_context_data(
             partner_count=Partner.objects.below(partner).count(),
             user_count=User.objects.visible_to(partner).count(),

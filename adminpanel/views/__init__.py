@@ -1,0 +1,1 @@
+"""Admin Panel pages for owners and resellers, one module per section."""
