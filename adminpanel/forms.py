@@ -315,7 +315,7 @@ class CustomFieldForm(forms.ModelForm):
         )
         if not self.instance.pk:
             top = CustomField.objects.for_partner(partner).aggregate(top=Max("position"))["top"]
-            self.initial.setdefault("position", 0 if top is None else top + 1)
+            self.initial["position"] = 0 if top is None else top + 1
 
     def _taken(self, form: str, key: str) -> bool:
         return (
