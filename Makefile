@@ -28,15 +28,19 @@ run: venv var
 	@echo
 	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
+# The default run needs no server; the browser tests join it when Debian's Chromium is installed.
+TEST_MARKERS := not integration$(if $(wildcard /usr/bin/chromium),, and not e2e)
+
 test: venv
-	$(PY) -m pytest -n auto $(if $(wildcard /usr/bin/chromium),,-m "not e2e") $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto -m "$(TEST_MARKERS)" --ignore=tests/integration $(PYTEST_ARGS)
 
 test-e2e: venv
 	scripts/ensure-chromium
-	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
+# A real Celery worker, Redis and PostgreSQL: DATABASE_URL and REDIS_URL choose them.
 test-integration: venv
-	$(PY) -m pytest -m integration -p no:xdist tests/integration $(PYTEST_ARGS)
+	$(PY) -m pytest -m integration -p no:xdist --ds=config.settings_integration tests/integration $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff format --check .
