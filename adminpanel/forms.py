@@ -168,10 +168,8 @@ class PartnerCreateForm(PartnerOptionsForm):
     field_order = ["parent", "kind", "name"]
 
     def __init__(self, *args: Any, caller: Partner, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "initial",
-            {"parent": caller.pk, "currency": caller.currency, "allowed_channels": list(caller.allowed_channels)},
-        )
+        defaults = {"parent": caller.pk, "currency": caller.currency, "allowed_channels": list(caller.allowed_channels)}
+        kwargs["initial"] = {**defaults, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         field: PartnerChoiceField = self.fields["parent"]  # type: ignore[assignment]
         field.queryset = manager_partners(caller)

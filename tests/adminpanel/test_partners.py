@@ -288,3 +288,11 @@ def test_reseller_cannot_disable_its_parent_or_sibling(ap_client: Client, tenant
     for partner in (tenant.owner, sibling.reseller):
         assert ap_client.post(reverse("adminpanel:partner_disable", args=[partner.pk])).status_code == 404
     assert Partner.objects.filter(is_active=False).count() == 0
+
+
+def test_create_form_starts_from_the_callers_own_settings(ap_client: Client, tenant: Tenant) -> None:
+    Partner.objects.filter(pk=tenant.reseller.pk).update(currency="USD", allowed_channels=["sms", "viber"])
+    form = ap_client.get(CREATE).context["form"]
+    assert form["parent"].value() == tenant.reseller.pk
+    assert form["currency"].value() == "USD"
+    assert form["allowed_channels"].value() == ["sms", "viber"]
