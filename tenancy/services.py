@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -113,9 +113,13 @@ def user_create(
         raise ValidationError({"email": _("A user with this e-mail already exists.")}, code="duplicate")
     generated = password is None
     plain = password or _new_password()
-    user = User.objects.create_user(
-        email, plain, partner=partner, first_name=first_name, last_name=last_name, language=language
-    )
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email, plain, partner=partner, first_name=first_name, last_name=last_name, language=language
+            )
+    except IntegrityError as error:  # a concurrent request took the e-mail after the check above
+        raise ValidationError({"email": _("A user with this e-mail already exists.")}, code="duplicate") from error
     if generated:
         emails.send(portal=portal, to=user, template="account_created", context={"password": plain, "email": email})
     if portal is not None and portal.require_2fa:

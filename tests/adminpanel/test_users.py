@@ -102,7 +102,7 @@ def test_create_user_emails_a_generated_password(
     assert message.to == ["new.person@example.test"]
     assert "Alpha Brand" in message.subject
     # the e-mail is in the new user's language: the password is on the line after the login
-    match = re.search(r"new\.person@example\.test\n[^:\n]+: (\S+)\n", message.body)
+    match = re.search(r"new\.person@example\.test\n[^:\n]+: (\S+)\n", str(message.body))
     assert match, message.body
     assert user.check_password(match.group(1))
 

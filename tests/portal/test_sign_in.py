@@ -72,7 +72,7 @@ def test_password_reset_by_email(tenant: Tenant) -> None:
     client.post("/password-reset", {"email": tenant.end_user_user.email})
     assert len(mail.outbox) == 1
     assert tenant.portal.brand_name in mail.outbox[0].subject
-    link = re.search(r"http://testserver(/password-reset/\S+)", mail.outbox[0].body)
+    link = re.search(r"http://testserver(/password-reset/\S+)", str(mail.outbox[0].body))
     assert link
     form_page = client.get(link.group(1), follow=True)
     new = "fresh-Lantern-42"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core import mail
@@ -8,6 +9,9 @@ from django.test import Client
 
 from tenancy.models import CustomField, Partner, User
 from tests.factories import Tenant, make_custom_field
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 GOOD = {
     "first_name": "Ann",
@@ -22,12 +26,12 @@ GOOD = {
 }
 
 
-def _sign_up(client: Client, **changes: str) -> object:
+def _sign_up(client: Client, **changes: str) -> _MonkeyPatchedWSGIResponse:
     return client.post("/sign-up", {**GOOD, **changes})
 
 
 def _confirm_link(message: mail.EmailMessage) -> str:
-    match = re.search(r"https?://[^/\s]+(/sign-up/confirm/\S+)", message.body)
+    match = re.search(r"https?://[^/\s]+(/sign-up/confirm/\S+)", str(message.body))
     assert match, message.body
     return match.group(1)
 

@@ -27,7 +27,7 @@ def _require_2fa(tenant: Tenant) -> None:
 def _secret_from_mail(user: User) -> str:
     bodies = [m.body for m in mail.outbox if m.to == [user.email] and "Secret key" in m.body]
     assert bodies, [m.subject for m in mail.outbox]
-    match = re.search(r"Secret key: ([A-Z2-7]+)", bodies[-1])
+    match = re.search(r"Secret key: ([A-Z2-7]+)", str(bodies[-1]))
     assert match
     return match.group(1)
 

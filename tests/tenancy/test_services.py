@@ -92,3 +92,13 @@ def test_seed_demo_is_idempotent(db: None) -> None:
     assert user.check_password("demo-pass-2026")
     assert user.partner.kind == Partner.Kind.END_USER
     assert Portal.objects.get().host_names == ["127.0.0.1", "localhost"]
+
+
+def test_user_create_turns_a_lost_race_for_the_email_into_a_validation_error(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The duplicate check passes, then another request inserts the same e-mail first."""
+    monkeypatch.setattr(User.objects, "filter", lambda **kwargs: User.objects.none())
+    with pytest.raises(ValidationError, match="already exists"):
+        services.user_create(partner=tenant.end_user, email=tenant.end_user_user.email, password="x-Long-pass-1")
+    assert User.objects.all().count() == 3
