@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from captcha.fields import CaptchaField
+from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -37,7 +37,9 @@ class SignUpForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Confirm password"), strip=False, widget=forms.PasswordInput)
-    captcha = CaptchaField(label=_("Type the characters you see"))
+    captcha = CaptchaField(
+        label=_("Type the characters you see"), widget=CaptchaTextInput(attrs={"class": "form-control mt-2"})
+    )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
     def __init__(self, *args: Any, portal: Portal, custom_fields: list[CustomField], **kwargs: Any) -> None:
