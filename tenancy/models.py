@@ -271,3 +271,72 @@ class CustomField(models.Model):
     @property
     def option_list(self) -> list[str]:
         return [line.strip() for line in self.options.splitlines() if line.strip()]
+
+
+class ApprovalRequest(models.Model):
+    """Something a partner asks the partners above it to approve (sender ID, premoderation, rate plan).
+
+    The request waits at ``current_partner``. In the ``chain`` route every reseller above the
+    requester forwards it until the system owner decides; in the ``parent`` route the direct
+    parent decides. ``tenancy.approvals`` holds the transitions; the app that owns the subject
+    registers a handler for its ``kind``.
+    """
+
+    class Route(models.TextChoices):
+        CHAIN = "chain", _("Up the chain to the system owner")
+        PARENT = "parent", _("Direct parent")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        CANCELED = "canceled", _("Canceled")
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="approval_requests")
+    requested_by = models.ForeignKey("tenancy.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=32)
+    route = models.CharField(_("route"), max_length=8, choices=Route.choices, default=Route.CHAIN)
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    current_partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, null=True, blank=True, related_name="approvals_waiting"
+    )
+    reason = models.TextField(_("decline reason"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["current_partner", "status", "kind"]),
+            models.Index(fields=["partner", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ApprovalStep(models.Model):
+    """One recorded action on an approval request: who, at which level, what, why, when."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        FORWARDED = "forwarded", _("Forwarded")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        CANCELED = "canceled", _("Canceled")
+
+    approval = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="steps")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey("tenancy.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.partner}"
