@@ -81,9 +81,11 @@ def approval_open(
     return approval
 
 
-def _check_waiting(approval: ApprovalRequest, by: User) -> None:
-    if by.partner_id is None or approval.current_partner_id != by.partner_id:
+def _level(approval: ApprovalRequest, by: User) -> Partner:
+    """The caller's partner, which must be the level the request waits at."""
+    if by.partner is None or approval.current_partner_id != by.partner.pk:
         raise ValidationError(_("This request is not waiting for you."), code="not_yours")
+    return by.partner
 
 
 def _take(approval: ApprovalRequest, by: User, **changes: Any) -> ApprovalRequest:
@@ -99,11 +101,10 @@ def _take(approval: ApprovalRequest, by: User, **changes: Any) -> ApprovalReques
 
 @transaction.atomic
 def approval_forward(*, approval: ApprovalRequest, by: User) -> ApprovalRequest:
-    _check_waiting(approval, by)
+    level = _level(approval, by)
     if is_final_level(approval):
         raise ValidationError(_("You take the final decision on this request."), code="final")
-    level = by.partner
-    next_level = _parent(level) if level is not None else None
+    next_level = _parent(level)
     if next_level is None:
         raise ValidationError(_("There is no partner above you to forward to."), code="no_parent")
     approval = _take(approval, by, current_partner=next_level)
@@ -114,10 +115,9 @@ def approval_forward(*, approval: ApprovalRequest, by: User) -> ApprovalRequest:
 
 @transaction.atomic
 def approval_approve(*, approval: ApprovalRequest, by: User, payload: dict[str, Any] | None = None) -> ApprovalRequest:
-    _check_waiting(approval, by)
+    level = _level(approval, by)
     if not is_final_level(approval):
         raise ValidationError(_("Forward this request: the system owner takes the final decision."), code="not_final")
-    level = by.partner
     approval = _take(
         approval, by, status=ApprovalRequest.Status.APPROVED, current_partner=None, decided_at=timezone.now()
     )
@@ -128,11 +128,10 @@ def approval_approve(*, approval: ApprovalRequest, by: User, payload: dict[str, 
 
 @transaction.atomic
 def approval_decline(*, approval: ApprovalRequest, by: User, reason: str) -> ApprovalRequest:
-    _check_waiting(approval, by)
+    level = _level(approval, by)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason for the decline.")}, code="reason")
-    level = by.partner
     approval = _take(
         approval,
         by,
@@ -152,7 +151,7 @@ def approval_decline(*, approval: ApprovalRequest, by: User, reason: str) -> App
 def approval_cancel(*, approval: ApprovalRequest, by: User) -> ApprovalRequest:
     """The requester withdraws a request that is still pending."""
     updated = ApprovalRequest.objects.filter(
-        pk=approval.pk, partner_id=by.partner_id, status=ApprovalRequest.Status.PENDING
+        pk=approval.pk, partner_id=by.partner_id or 0, status=ApprovalRequest.Status.PENDING
     ).update(status=ApprovalRequest.Status.CANCELED, current_partner=None, decided_at=timezone.now())
     if not updated:
         raise ValidationError(_("Only a pending request of yours can be canceled."), code="not_pending")
