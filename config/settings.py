@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "axes",
     "captcha",
     "tenancy",
+    "senders",
+    "billing",
     "portal",
     "adminpanel",
 ]
