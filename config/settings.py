@@ -188,6 +188,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
     },
 }
+CELERY_BEAT_SCHEDULE["expire-packs"] = {"task": "billing.tasks.expire_packs", "schedule": timedelta(minutes=5)}
+# The instant demo payment method in the Top Up window; keep it off in production.
+BILLING_DEMO_GATEWAY = env.bool("BILLING_DEMO_GATEWAY", default=DEBUG)
 # Self-registered accounts whose e-mail was never confirmed are removed after this many hours.
 SIGN_UP_CONFIRMATION_HOURS = env.int("SIGN_UP_CONFIRMATION_HOURS", default=72)
 

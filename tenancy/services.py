@@ -70,7 +70,8 @@ def partner_update(*, partner: Partner, by: User, **options: Any) -> Partner:
             raise TypeError(f"unknown partner option: {field}")
         setattr(partner, field, value)
     partner.full_clean()
-    partner.save()
+    # Only the options: the balance on this instance may be stale and is changed by billing's ledger alone.
+    partner.save(update_fields=list(options))
     return partner
 
 
