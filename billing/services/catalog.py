@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -251,7 +251,7 @@ def subscription_end(*, subscription: Subscription, by: User) -> Subscription:
 
 
 def _marked_up(price: Decimal, markup_percent: Decimal) -> Decimal:
-    return (price * (1 + markup_percent / 100)).quantize(RATE_PLACES)
+    return (price * (1 + markup_percent / 100)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
 @transaction.atomic
