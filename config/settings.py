@@ -187,6 +187,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenancy.tasks.purge_unconfirmed_sign_ups",
         "schedule": timedelta(hours=1),
     },
+    "expire-sender-ids": {
+        "task": "senders.tasks.expire_sender_ids",
+        "schedule": timedelta(minutes=15),
+    },
 }
 CELERY_BEAT_SCHEDULE["expire-packs"] = {"task": "billing.tasks.expire_packs", "schedule": timedelta(minutes=5)}
 # The instant demo payment method in the Top Up window; keep it off in production.

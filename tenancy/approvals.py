@@ -11,6 +11,7 @@ repeated click or a second worker changes nothing twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
@@ -177,3 +178,44 @@ def approval_events(*, partner: Partner, kind: str | None = None) -> QuerySet[Ap
     if kind:
         queryset = queryset.filter(kind=kind)
     return queryset.select_related("partner", "requested_by", "current_partner")
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One recorded step as a given partner may see it."""
+
+    who: str
+    actor: str
+    action: str
+    action_label: str
+    reason: str
+    at: datetime
+
+
+def approval_steps_for(*, approval: ApprovalRequest, viewer: Partner) -> list[StepView]:
+    """The steps of ``approval`` for ``viewer``: partners at or below it by name with the acting user, its direct
+    parent by name, and anyone higher only as "a higher-level partner" (a white-label portal hides its upstream).
+
+    Reads ``approval.steps.all()``, so prefetch ``steps__partner`` and ``steps__actor`` for lists.
+    """
+    parent_path = viewer.path[: -Partner.steplen]
+    views = []
+    for step in approval.steps.all():
+        partner = step.partner
+        if partner.is_within(viewer):
+            who, actor = partner.name, step.actor.get_full_name() if step.actor else ""
+        elif partner.path == parent_path:
+            who, actor = partner.name, ""
+        else:
+            who, actor = _("Higher-level partner"), ""
+        views.append(
+            StepView(
+                who=who,
+                actor=actor,
+                action=step.action,
+                action_label=step.get_action_display(),
+                reason=step.reason,
+                at=step.at,
+            )
+        )
+    return views

@@ -11,10 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 
-from tenancy import services
-from tenancy.models import CustomField, Partner, Portal, PortalHost, User
+from senders import services as sender_services
+from senders.models import SenderID, SenderIDDocument, SenderIDRequest
+from tenancy import approvals, services
+from tenancy.models import ApprovalRequest, Channel, CustomField, Partner, Portal, PortalHost, User
 
 PASSWORD = "test-pass-2026!"
 _seq = itertools.count(1)
@@ -73,9 +76,77 @@ def make_custom_field(partner: Partner, **fields: Any) -> CustomField:
     return CustomField.objects.create(partner=partner, **fields)
 
 
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def pdf_upload(name: str = "registration.pdf", content: bytes = PDF_BYTES) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def png_upload(name: str = "logo.png") -> SimpleUploadedFile:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "#0d6efd").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def whatsapp_details(**fields: Any) -> sender_services.WhatsAppDetails:
+    fields.setdefault("business_manager_id", "123456789012345")
+    fields.setdefault("phone", "+14155550123")
+    return sender_services.WhatsAppDetails(**fields)
+
+
+def make_sender_request(
+    partner: Partner, by: User | None = None, *, value: str | None = None, channel: str = Channel.SMS, **extra: Any
+) -> SenderIDRequest:
+    """A request from ``partner`` (by its first user unless given), waiting at the partner above."""
+    if channel == Channel.WHATSAPP:
+        extra.setdefault("whatsapp", whatsapp_details())
+    return sender_services.sender_request_create(
+        partner=partner,
+        by=by or partner.users.order_by("pk").first(),
+        value=value or f"Brand{next(_seq)}",
+        channel=channel,
+        **extra,
+    )
+
+
+def approve_sender_request(sender_request: SenderIDRequest, validity_months: int | None = 12) -> SenderIDRequest:
+    """Forward the request up the chain (by the first user of each level) and confirm it at the owner."""
+    approval = sender_request.approval
+    while approval.current_partner is not None and not approvals.is_final_level(approval):
+        approval = approvals.approval_forward(approval=approval, by=approval.current_partner.users.order_by("pk")[0])
+    assert approval.current_partner is not None
+    return sender_services.sender_request_confirm(
+        sender_request=sender_request,
+        by=approval.current_partner.users.order_by("pk")[0],
+        validity_months=validity_months,
+    )
+
+
+def make_sender_id(partner: Partner, **request_fields: Any) -> SenderID:
+    """An enabled sender ID of ``partner``, requested and confirmed through the whole chain."""
+    validity = request_fields.pop("validity_months", 12)
+    sender_request = approve_sender_request(make_sender_request(partner, **request_fields), validity)
+    return SenderID.objects.get(pk=sender_request.sender_id)
+
+
+def make_sender_document(partner: Partner) -> SenderIDDocument:
+    return make_sender_request(partner, documents=[pdf_upload()]).documents.get()
+
+
 OBJECT_FACTORIES: dict[type[Model], Callable[[Tenant], Model]] = {
     Partner: lambda tenant: make_partner(tenant.reseller),
     User: lambda tenant: make_user(tenant.end_user),
     Portal: lambda tenant: make_portal(tenant.reseller, f"p{next(_seq)}.example.test"),
     CustomField: lambda tenant: make_custom_field(tenant.reseller),
+    SenderID: lambda tenant: make_sender_id(tenant.end_user),
+    SenderIDRequest: lambda tenant: make_sender_request(
+        tenant.end_user, channel=Channel.WHATSAPP, whatsapp=whatsapp_details(logo=png_upload())
+    ),
+    SenderIDDocument: lambda tenant: make_sender_document(tenant.end_user),
+    ApprovalRequest: lambda tenant: make_sender_request(tenant.end_user).approval,
 }
