@@ -13,5 +13,6 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ap/", include("adminpanel.urls")),
+    path("sender-ids/", include("senders.urls")),
     path("", include("portal.urls")),
 ]
