@@ -1,6 +1,7 @@
 from django.urls import path
 
-from adminpanel.views import custom_fields, home, partners, portals, users
+from adminpanel.views import approvals, custom_fields, home, partners, portals, sender_ids, users
+from senders.models import APPROVAL_KIND as SENDER_ID_KIND
 
 app_name = "adminpanel"
 
@@ -26,4 +27,14 @@ urlpatterns = [
         custom_fields.CustomFieldDeleteView.as_view(),
         name="custom_field_delete",
     ),
+    path("approvals/<int:pk>/", approvals.ApprovalDetailView.as_view(), name="approval_detail"),
+    path("approvals/<int:pk>/forward", approvals.ApprovalActionView.as_view(action="forward"), name="approval_forward"),
+    path("approvals/<int:pk>/decline", approvals.ApprovalActionView.as_view(action="decline"), name="approval_decline"),
+    path("approvals/<int:pk>/approve", approvals.ApprovalActionView.as_view(action="approve"), name="approval_approve"),
+    path("sender-ids/", sender_ids.SenderIDListView.as_view(), name="sender_list"),
+    path("sender-ids/events/", approvals.ApprovalEventsView.as_view(kind=SENDER_ID_KIND), name="sender_events"),
+    path("sender-ids/<int:pk>/period", sender_ids.SenderPeriodChangeView.as_view(), name="sender_period"),
+    path("sender-ids/<int:pk>/unsubscribe", sender_ids.SenderUnsubscribeView.as_view(), name="sender_unsubscribe"),
+    path("sender-ids/documents/<int:pk>", sender_ids.SenderDocumentView.as_view(), name="sender_document"),
+    path("sender-ids/requests/<int:pk>/logo", sender_ids.SenderLogoView.as_view(), name="sender_logo"),
 ]
