@@ -230,10 +230,12 @@ def test_documents_are_kept_under_random_names(tenant: Tenant) -> None:
         assert document.file.read().startswith(b"%PDF-")
 
 
-def test_the_private_storage_has_no_public_url(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = str(tmp_path)
-    storage = PrivateFileSystemStorage()
-    assert storage.location == str(tmp_path / "private")
+def test_the_private_storage_has_no_public_url_and_lives_outside_media_root(tmp_path: Any) -> None:
+    from config import settings as production_settings
+
+    private_root = production_settings.PRIVATE_MEDIA_ROOT
+    assert not private_root.resolve().is_relative_to(production_settings.MEDIA_ROOT.resolve())
+    storage = PrivateFileSystemStorage(location=str(tmp_path))
     with pytest.raises(ValueError, match="no public URL"):
         storage.url("sender-ids/1/x.pdf")
 
