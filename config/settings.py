@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "tenancy",
     "senders",
     "billing",
+    "contacts",
+    "messaging",
     "portal",
     "adminpanel",
 ]
