@@ -1,5 +1,6 @@
 from django.urls import path
 
+from adminpanel.billing_urls import urlpatterns as billing_urlpatterns
 from adminpanel.views import approvals, custom_fields, home, partners, portals, sender_ids, users
 from senders.models import APPROVAL_KIND as SENDER_ID_KIND
 
@@ -38,3 +39,4 @@ urlpatterns = [
     path("sender-ids/documents/<int:pk>", sender_ids.SenderDocumentView.as_view(), name="sender_document"),
     path("sender-ids/requests/<int:pk>/logo", sender_ids.SenderLogoView.as_view(), name="sender_logo"),
 ]
+urlpatterns += billing_urlpatterns

@@ -66,6 +66,13 @@ class Audience(models.TextChoices):
 digits_only = RegexValidator(r"^\d+$", _("Digits only."))
 
 
+class SharedQuerySet(models.QuerySet):
+    """The reference book is platform data that every tenant reads; only system owners edit it."""
+
+    def visible_to(self, partner: Partner) -> SharedQuerySet:
+        return self.all()
+
+
 class Country(models.Model):
     iso_code = models.CharField(
         _("ISO code"), max_length=2, unique=True, validators=[RegexValidator(r"^[A-Z]{2}$", _("Two capital letters."))]
@@ -75,6 +82,8 @@ class Country(models.Model):
     mcc = models.CharField(
         _("MCC"), max_length=3, validators=[RegexValidator(r"^\d{3}$", _("Three digits."))], db_index=True
     )
+
+    objects = SharedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("country")
@@ -96,6 +105,8 @@ class Network(models.Model):
         blank=True,
         help_text=_("Names used by the phone number metadata for this network, separated by |."),
     )
+
+    objects = SharedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("network")
@@ -276,6 +287,12 @@ class RatePlan(models.Model):
         return self.name
 
 
+class RateQuerySet(models.QuerySet["Rate"]):
+    def visible_to(self, partner: Partner) -> RateQuerySet:
+        """Rates of plans created in the partner's subtree."""
+        return self.filter(plan__partner__path__startswith=partner.path)
+
+
 class Rate(models.Model):
     plan = models.ForeignKey(RatePlan, on_delete=models.CASCADE, related_name="rates", verbose_name=_("rate plan"))
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country"))
@@ -292,6 +309,8 @@ class Rate(models.Model):
         _("cost per message"), max_digits=12, decimal_places=5, validators=[MinValueValidator(ZERO)]
     )
     end_date = models.DateField(_("end date"), null=True, blank=True, help_text=_("Empty: never expires."))
+
+    objects = RateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rate")

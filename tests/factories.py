@@ -9,11 +9,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 
+from billing import services as billing_services
+from billing.models import Country, Pack, Rate, RatePlan, RatePlanRequest, Subscription, TopUpRequest, Transaction
 from senders import services as sender_services
 from senders.models import SenderID, SenderIDDocument, SenderIDRequest
 from tenancy import approvals, services
@@ -138,6 +141,42 @@ def make_sender_document(partner: Partner) -> SenderIDDocument:
     return make_sender_request(partner, documents=[pdf_upload()]).documents.get()
 
 
+def make_pack(partner: Partner, **fields: Any) -> Pack:
+    """A pack for Spain (the reference book is loaded by a migration)."""
+    fields.setdefault("name", f"Pack {next(_seq)}")
+    fields.setdefault("price", Decimal("10"))
+    fields.setdefault("channel", "sms")
+    fields.setdefault("message_count", 100)
+    return Pack.objects.create(partner=partner, country=Country.objects.get(iso_code="ES"), **fields)
+
+
+def make_rate_plan(partner: Partner, **fields: Any) -> RatePlan:
+    """An SMS plan with an "all networks" rate for Spain."""
+    fields.setdefault("name", f"Plan {next(_seq)}")
+    fields.setdefault("channel", "sms")
+    plan = RatePlan.objects.create(partner=partner, **fields)
+    Rate.objects.create(plan=plan, country=Country.objects.get(iso_code="ES"), price=Decimal("0.01"))
+    return plan
+
+
+def make_plan_subscription(tenant: Tenant) -> Subscription:
+    return billing_services.plan_subscribe(
+        partner=tenant.end_user, plan=make_rate_plan(tenant.reseller), by=tenant.reseller_user
+    )
+
+
+def make_payment(partner: Partner, amount: str = "10") -> Transaction:
+    return billing_services.balance_change(partner=partner, amount=Decimal(amount), type="payment", by=None)
+
+
+def make_top_up(partner: Partner) -> TopUpRequest:
+    return billing_services.top_up_request(partner=partner, amount=Decimal("20"), method="bank_transfer", by=None)
+
+
+def make_rate_plan_request(partner: Partner) -> RatePlanRequest:
+    return billing_services.rate_plan_request_open(partner=partner, by=None, comment="Plans for Spain, please")
+
+
 OBJECT_FACTORIES: dict[type[Model], Callable[[Tenant], Model]] = {
     Partner: lambda tenant: make_partner(tenant.reseller),
     User: lambda tenant: make_user(tenant.end_user),
@@ -149,4 +188,11 @@ OBJECT_FACTORIES: dict[type[Model], Callable[[Tenant], Model]] = {
     ),
     SenderIDDocument: lambda tenant: make_sender_document(tenant.end_user),
     ApprovalRequest: lambda tenant: make_sender_request(tenant.end_user).approval,
+    Pack: lambda tenant: make_pack(tenant.reseller),
+    RatePlan: lambda tenant: make_rate_plan(tenant.reseller),
+    Rate: lambda tenant: make_rate_plan(tenant.reseller).rates.get(),
+    Subscription: make_plan_subscription,
+    Transaction: lambda tenant: make_payment(tenant.end_user),
+    TopUpRequest: lambda tenant: make_top_up(tenant.end_user),
+    RatePlanRequest: lambda tenant: make_rate_plan_request(tenant.end_user),
 }
