@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import DetailView, FormView
 from django.views.generic.detail import SingleObjectMixin
@@ -24,13 +25,48 @@ from adminpanel.billing_forms import (
     TransactionFilterForm,
 )
 from adminpanel.forms import ListFilterForm, apply_service_error
+from adminpanel.views.approvals import ApprovalKindUI, register_kind
 from adminpanel.views.base import FilteredListView, SectionMixin, caller_partner, caller_user, safe_next
 from billing import services
 from billing.models import ACCUMULATING_TYPES, RatePlanRequest, TopUpRequest, Transaction
-from billing.services.requests import GATEWAYS
+from billing.services.requests import GATEWAYS, RATE_PLAN_KIND, TOP_UP_KIND
 from tenancy import approvals
-from tenancy.models import ApprovalRequest
+from tenancy.models import ApprovalRequest, Partner
 from tenancy.views import AdminPanelMixin, SubtreeScopedMixin
+
+
+def _top_up_subject(approval: ApprovalRequest, viewer: Partner) -> dict[str, Any]:
+    top_up = TopUpRequest.objects.filter(approval=approval).select_related("partner").first()
+    method = GATEWAYS.get(top_up.method) if top_up else None
+    return {"top_up": top_up, "method_label": method.label if method else ""}
+
+
+def _rate_plan_request_subject(approval: ApprovalRequest, viewer: Partner) -> dict[str, Any]:
+    return {"plan_request": RatePlanRequest.objects.filter(approval=approval).select_related("granted_plan").first()}
+
+
+# The shared approval detail page (adminpanel.views.approvals) shows these requests too.
+register_kind(
+    ApprovalKindUI(
+        kind=TOP_UP_KIND,
+        title=_lazy("Top-up Requests"),
+        section="top_ups",
+        events_url_name="adminpanel:top_up_list",
+        subject_template="adminpanel/billing/_top_up_subject.html",
+        subject_context=_top_up_subject,
+        approve_label=_lazy("Confirm"),
+    )
+)
+register_kind(
+    ApprovalKindUI(
+        kind=RATE_PLAN_KIND,
+        title=_lazy("Rate Plan Requests"),
+        section="rate_plan_requests",
+        events_url_name="adminpanel:rate_plan_request_list",
+        subject_template="adminpanel/billing/_rate_plan_request_subject.html",
+        subject_context=_rate_plan_request_subject,
+    )
+)
 
 
 class TransactionListView(FilteredListView):

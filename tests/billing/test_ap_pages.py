@@ -291,6 +291,8 @@ def test_confirm_a_top_up(ap_client: Client, owner_client: Client, tenant: Tenan
     top_up.refresh_from_db()
     assert top_up.status == TopUpRequest.Status.PENDING
     assert 'data-testid="confirm-top-up"' in ap_client.get(reverse("adminpanel:top_up_list")).content.decode()
+    shared = ap_client.get(reverse("adminpanel:approval_detail", args=[top_up.approval_id])).content.decode()
+    assert 'data-testid="top-up-subject"' in shared and "30.00 EUR" in shared
     ap_client.post(reverse("adminpanel:top_up_confirm", args=[top_up.pk]))
     top_up.refresh_from_db()
     assert top_up.status == TopUpRequest.Status.CONFIRMED

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from billing import demo as billing_demo
 from senders import demo as sender_demo
 from tenancy import demo
 
@@ -12,6 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         tenants = demo.seed()
         sender_demo.seed(tenants)
+        billing_demo.seed(tenants)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready on portal '{tenants.portal.brand_name}'."))
         for user in (tenants.owner_user, tenants.reseller_user, tenants.end_user_user):
             self.stdout.write(f"  {user.email} / {demo.DEMO_PASSWORD}")
