@@ -188,9 +188,7 @@ def rate_plan_assign(
 @transaction.atomic
 def plan_subscribe(*, partner: Partner, plan: RatePlan, by: User | None, replace: bool = False) -> Subscription:
     """Put the partner on a plan. One plan per channel: ``replace`` ends the current one, else it is an error."""
-    is_manager_action = by is not None and by.partner is not None and by.partner.pk != partner.pk
-    if is_manager_action:
-        assert by is not None  # noqa: S101 - narrowed above, for mypy
+    if by is not None and by.partner is not None and by.partner.pk != partner.pk:  # a partner above assigns it
         _check_manages(by=by, partner=partner)
         if not partner.is_within(plan.partner) or partner.pk == plan.partner_id:
             raise ValidationError(_("This plan is not offered to that partner."), code="unavailable")

@@ -275,7 +275,12 @@ def quote(*, partner: Partner, channel: str, mccmnc: str, parts: int = 1, at: da
         raise ChargeRejected(_no_tariff(channel, mccmnc))
     amount = route.rate * parts
     account = LockedAccount(partner.pk, partner.balance, partner.credit_limit, partner.currency)
-    account.check(-amount)
+    if not account.can_debit(amount):
+        raise ChargeRejected(
+            Rejection(
+                Reason.INSUFFICIENT_FUNDS, _("Not enough money on the balance for this message (credit limit reached).")
+            )
+        )
     return Quote(
         mccmnc,
         parts,

@@ -215,3 +215,19 @@ def test_refund_of_another_partners_charge_is_refused(
     with pytest.raises(ValueError, match="do not belong"):
         services.refund(partner=tenant_b.end_user, charges=[charge])  # type: ignore[list-item]
     assert TransactionDetail.objects.get().quantity == 1
+
+
+def test_quote_refuses_what_the_balance_cannot_pay(tenant: Tenant, book: Book, spain_plan: RatePlan) -> None:
+    with pytest.raises(ChargeRejected) as error:
+        services.quote(partner=tenant.end_user, channel=SMS, mccmnc="21407")
+    assert error.value.code == Reason.INSUFFICIENT_FUNDS
+
+
+def test_a_manager_cannot_put_a_partner_outside_its_subtree_on_a_plan(
+    tenant: Tenant, tenant_b: Tenant, book: Book
+) -> None:
+    plan = make_plan(tenant_b.reseller, rates={(book.spain, None): "0.01"})
+    with pytest.raises(ValidationError):
+        services.plan_subscribe(partner=tenant.end_user, plan=plan, by=tenant.reseller_user)
+    with pytest.raises(ValidationError):  # nor may an end user pick a plan not offered to it
+        services.plan_subscribe(partner=tenant.end_user, plan=plan, by=tenant.end_user_user)
