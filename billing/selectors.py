@@ -96,3 +96,116 @@ def transaction_list(*, partner: Partner, filters: dict[str, Any] | None = None)
     if filters.get("q"):
         queryset = queryset.filter(description__icontains=filters["q"])
     return queryset.order_by("-created_at", "-pk")
+
+
+# Campaign Portal: Purchase and Finance pages -------------------------------------------------------------------
+
+PACK_SORTS = {"name": ("name", "pk"), "price": ("price", "name", "pk"), "-price": ("-price", "name", "pk")}
+PLAN_SORTS = {"name": ("name", "pk"), "price": ("lowest_rate", "name", "pk"), "-price": ("-lowest_rate", "name", "pk")}
+NEWEST = ("-created_at", "-pk")
+
+
+def purchase_packs(*, partner: Partner, filters: dict[str, Any]) -> QuerySet[Pack]:
+    """Packs on offer to the partner, by ``q`` (name), ``channel``, ``country`` (id) and ``sort``."""
+    queryset = packs_available_to(partner)
+    if filters.get("q"):
+        queryset = queryset.filter(name__icontains=filters["q"])
+    if filters.get("channel"):
+        queryset = queryset.filter(channel=filters["channel"])
+    if filters.get("country"):
+        queryset = queryset.filter(country_id=filters["country"])
+    return queryset.order_by(*PACK_SORTS.get(filters.get("sort") or "", NEWEST))
+
+
+def purchase_plans(*, partner: Partner, filters: dict[str, Any]) -> QuerySet[RatePlan]:
+    """Plans on offer, filtered like :func:`purchase_packs`; "price" sorts by the lowest rate (in that country)."""
+    from django.db.models import Min
+
+    queryset = rate_plans_available_to(partner).prefetch_related(None)
+    if filters.get("q"):
+        queryset = queryset.filter(name__icontains=filters["q"])
+    if filters.get("channel"):
+        queryset = queryset.filter(channel=filters["channel"])
+    if filters.get("country"):
+        queryset = queryset.filter(rates__country_id=filters["country"])
+    return queryset.annotate(lowest_rate=Min("rates__price")).order_by(
+        *PLAN_SORTS.get(filters.get("sort") or "", NEWEST)
+    )
+
+
+def offered_countries(*, partner: Partner, plans: bool) -> list[tuple[int, str]]:
+    """(id, name) of the countries the packs (or plans) on offer cover, for the country filter."""
+    from billing.models import Country
+
+    country_ids: QuerySet[Any]
+    if plans:
+        offered = rate_plans_available_to(partner).prefetch_related(None).values("pk")
+        country_ids = Rate.objects.filter(plan__in=offered).values("country_id")
+    else:
+        country_ids = packs_available_to(partner).prefetch_related(None).values("country_id")
+    return list(Country.objects.filter(pk__in=country_ids).order_by("name").values_list("pk", "name"))
+
+
+def plan_countries(plan_ids: list[int]) -> dict[int, list[str]]:
+    """Names of the countries each plan has rates for, in one query."""
+    countries: dict[int, list[str]] = {plan_id: [] for plan_id in plan_ids}
+    rows = (
+        Rate.objects.filter(plan_id__in=plan_ids)
+        .values_list("plan_id", "country__name")
+        .distinct()
+        .order_by("plan_id", "country__name")
+    )
+    for plan_id, name in rows:
+        countries[plan_id].append(name)
+    return countries
+
+
+def packs_visible_to(partner: Partner) -> QuerySet[Pack]:
+    """Packs on offer plus the packs the partner bought (their details stay readable after the offer ends)."""
+    offered = packs_available_to(partner).prefetch_related(None).values("pk")
+    return (
+        Pack.objects.filter(Q(pk__in=offered) | Q(pk__in=Subscription.objects.for_partner(partner).values("pack_id")))
+        .select_related("country")
+        .prefetch_related("networks")
+    )
+
+
+def rate_plans_visible_to(partner: Partner) -> QuerySet[RatePlan]:
+    """Plans on offer plus the plans the partner is or was on."""
+    offered = rate_plans_available_to(partner).prefetch_related(None).values("pk")
+    mine = Subscription.objects.for_partner(partner).values("rate_plan_id")
+    return RatePlan.objects.filter(Q(pk__in=offered) | Q(pk__in=mine))
+
+
+def finance_transactions(*, partner: Partner, filters: dict[str, Any]) -> QuerySet[Transaction]:
+    """The Finance page's ledger: :func:`transaction_list` plus ``direction`` ("in": credits, "out": debits)."""
+    queryset = transaction_list(partner=partner, filters=filters)
+    if filters.get("direction") == "in":
+        queryset = queryset.filter(amount__gt=0)
+    elif filters.get("direction") == "out":
+        queryset = queryset.filter(amount__lt=0)
+    return queryset
+
+
+def transaction_details(entry: Transaction) -> QuerySet[Any]:
+    """Per MCCMNC rows of a transaction with their country, network and plan."""
+    return entry.details.select_related("country", "network", "rate_plan").order_by("mccmnc", "from_pack", "pk")
+
+
+def top_up_requests(partner: Partner) -> QuerySet[Any]:
+    """The partner's top-ups, newest first (bank transfers wait for the partner above)."""
+    from billing.models import TopUpRequest
+
+    return TopUpRequest.objects.for_partner(partner).order_by("-created_at", "-pk")
+
+
+def rate_plan_requests_waiting(partner: Partner) -> QuerySet[Any]:
+    """The partner's requests for rate plans that the partner above has not decided yet."""
+    from billing.models import RatePlanRequest
+    from tenancy.models import ApprovalRequest
+
+    return (
+        RatePlanRequest.objects.for_partner(partner)
+        .filter(approval__status=ApprovalRequest.Status.PENDING)
+        .order_by("-created_at", "-pk")
+    )

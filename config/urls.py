@@ -14,5 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("ap/", include("adminpanel.urls")),
     path("sender-ids/", include("senders.urls")),
+    path("", include("billing.urls")),
     path("", include("portal.urls")),
 ]

@@ -7,20 +7,23 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from billing import selectors as billing_selectors
 from tenancy.views import CampaignPortalMixin
 
 
 class DashboardView(CampaignPortalMixin, TemplateView):
     template_name = "portal/dashboard.html"
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        running = billing_selectors.active_subscriptions(self.request.partner)  # type: ignore[attr-defined]
+        return super().get_context_data(subscriptions=list(running[:3]), **kwargs)
+
 
 SECTIONS = {
     "contacts": _("Contacts"),
     "campaigns": _("Campaigns"),
     "statistics": _("Statistics"),
-    "purchase": _("Purchase"),
     "url-shortener": _("URL Shortener"),
-    "finance": _("Finance"),
     "api-connections": _("API Connections"),
 }
 
