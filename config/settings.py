@@ -201,6 +201,34 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE["expire-packs"] = {"task": "billing.tasks.expire_packs", "schedule": timedelta(minutes=5)}
+# The delivery engine (messaging): queues per kind of work; beat jobs are the durable safety net.
+CELERY_TASK_ROUTES = {
+    "messaging.tasks.dispatch_due": {"queue": "dispatch"},
+    "messaging.tasks.reconcile_claims": {"queue": "dispatch"},
+    "messaging.tasks.process_timers": {"queue": "dlr"},
+    "messaging.tasks.deliver_simulator_events": {"queue": "dlr"},
+    "messaging.tasks.match_unmatched_receipts": {"queue": "dlr"},
+    "messaging.tasks.send_callbacks": {"queue": "callbacks"},
+}
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "messaging-dispatch": {"task": "messaging.tasks.dispatch_due", "schedule": timedelta(seconds=5)},
+        "messaging-simulator": {"task": "messaging.tasks.deliver_simulator_events", "schedule": timedelta(seconds=2)},
+        "messaging-timers": {"task": "messaging.tasks.process_timers", "schedule": timedelta(seconds=15)},
+        "messaging-reconcile": {"task": "messaging.tasks.reconcile_claims", "schedule": timedelta(seconds=30)},
+        "messaging-callbacks": {"task": "messaging.tasks.send_callbacks", "schedule": timedelta(seconds=15)},
+        "messaging-unmatched": {"task": "messaging.tasks.match_unmatched_receipts", "schedule": timedelta(minutes=1)},
+        "messaging-purge": {"task": "messaging.tasks.purge_old_records", "schedule": timedelta(hours=6)},
+    }
+)
+MESSAGING_DISPATCH_BATCH = env.int("MESSAGING_DISPATCH_BATCH", default=500)
+# A claimed batch not recorded within this time is reconciled with the vendor (its worker is presumed dead).
+MESSAGING_CLAIM_TIMEOUT_SECONDS = env.int("MESSAGING_CLAIM_TIMEOUT_SECONDS", default=300)
+# SENT messages without a final delivery report after this long become UNDELIVERED (expired).
+MESSAGING_STATUS_WAIT_SECONDS = env.int("MESSAGING_STATUS_WAIT_SECONDS", default=24 * 3600)
+MESSAGING_CALLBACK_ATTEMPTS = env.int("MESSAGING_CALLBACK_ATTEMPTS", default=10)
+# How vendors reach this server (their delivery report webhook address is built from it).
+MESSAGING_PUBLIC_URL = env.str("MESSAGING_PUBLIC_URL", default="http://127.0.0.1:8000")
 # The instant demo payment method in the Top Up window; keep it off in production.
 BILLING_DEMO_GATEWAY = env.bool("BILLING_DEMO_GATEWAY", default=DEBUG)
 # Self-registered accounts whose e-mail was never confirmed are removed after this many hours.

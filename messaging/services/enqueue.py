@@ -1,0 +1,341 @@
+"""Writing messages: what campaigns and the API call to send (``enqueue_messages``), and campaign controls."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import Country
+from billing.services.reference import NumberResolver, ResolvedNumber, resolve_number
+from messaging.models import (
+    VIBER_PURPOSES,
+    WHATSAPP_PURPOSES,
+    CallbackTarget,
+    CampaignDispatch,
+    Message,
+    MessageStatus,
+    Purpose,
+)
+from messaging.segments import message_parts
+from messaging.services.effects import Effects
+from messaging.services.triggers import trigger
+from tenancy.models import Channel, Partner
+
+MAX_TTL_SECONDS = 3 * 24 * 3600
+SMALL_CALL = 20
+
+
+@dataclass(frozen=True)
+class ChannelContent:
+    """What to send on one channel; a cascade is a list of these, SMS (if any) last.
+
+    ``ttl``: seconds to wait for DELIVERED / SEEN on this channel before the next one is tried.
+    """
+
+    channel: str
+    sender: str
+    text: str = ""
+    ttl: int | None = None
+    purpose: str = ""
+    flash: bool = False
+    validity_minutes: int | None = None
+    image_url: str = ""
+    button_caption: str = ""
+    button_url: str = ""
+    template_name: str = ""
+    template_params: tuple[Any, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["template_params"] = list(self.template_params)
+        return {key: value for key, value in data.items() if value not in ("", None, False, [])}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChannelContent:
+        data = dict(data)
+        data["template_params"] = tuple(data.get("template_params") or ())
+        return cls(**data)
+
+    def message_fields(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "sender": self.sender,
+            "text": self.text,
+            "purpose": self.effective_purpose,
+            "flash": self.flash,
+            "validity_minutes": self.validity_minutes,
+            "image_url": self.image_url,
+            "button_caption": self.button_caption,
+            "button_url": self.button_url,
+            "template_name": self.template_name,
+            "template_params": list(self.template_params),
+        }
+
+    @property
+    def effective_purpose(self) -> str:
+        if self.channel == Channel.VIBER:
+            if self.image_url or self.button_url:
+                return Purpose.PROMOTION  # a picture or a button makes it promotional
+            return self.purpose or Purpose.TRANSACTION
+        if self.channel == Channel.WHATSAPP:
+            return self.purpose or Purpose.MARKETING
+        return ""
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One logical message to one recipient: the channels to try, in order."""
+
+    recipient: str
+    steps: Sequence[ChannelContent]
+    transaction_id: uuid.UUID | None = None
+    resolved: ResolvedNumber | None = None  # when the caller has resolved the number already
+
+
+@dataclass(frozen=True)
+class CallbackSpec:
+    url: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    recipient: str
+    transaction_id: uuid.UUID
+    message_id: int
+
+
+@dataclass(frozen=True)
+class NotEnqueued:
+    recipient: str
+    code: str
+    reason: str
+
+
+EnqueueResult = Enqueued | NotEnqueued
+
+
+@dataclass
+class _Checked:
+    steps: list[ChannelContent] = field(default_factory=list)
+
+
+def check_steps(*, partner: Partner, steps: Sequence[ChannelContent], accept_mo: bool = False) -> list[ChannelContent]:
+    """The cascade's channels, validated against the partner's options; raises ValidationError saying what is wrong."""
+    if not steps:
+        raise ValidationError(_("Choose at least one channel."), code="no_channels")
+    channels = [step.channel for step in steps]
+    if len(set(channels)) != len(channels):
+        raise ValidationError(_("Each channel may appear once in a cascade."), code="duplicate_channel")
+    if Channel.SMS in channels and channels[-1] != Channel.SMS:
+        raise ValidationError(_("SMS is always the last channel of a cascade."), code="sms_not_last")
+    allowed = set(partner.allowed_channels or [])
+    checked = []
+    for index, step in enumerate(steps):
+        if step.channel not in Channel.values:
+            raise ValidationError(_("Unknown channel “%(channel)s”.") % {"channel": step.channel}, code="channel")
+        label = Channel(step.channel).label
+        if step.channel not in allowed:
+            raise ValidationError(
+                _("The %(channel)s channel is not enabled for this account.") % {"channel": label}, code="channel_off"
+            )
+        if not step.sender.strip():
+            raise ValidationError(_("Choose a sender ID for %(channel)s.") % {"channel": label}, code="no_sender")
+        if step.channel == Channel.WHATSAPP:
+            if not step.template_name:
+                raise ValidationError(_("WhatsApp messages are sent from a template."), code="no_template")
+            if step.purpose and step.purpose not in WHATSAPP_PURPOSES:
+                raise ValidationError(_("Unknown WhatsApp template category."), code="purpose")
+        elif not step.text.strip():
+            raise ValidationError(_("The message text must not be empty."), code="empty_text")
+        if step.channel == Channel.VIBER and step.purpose and step.purpose not in VIBER_PURPOSES:
+            raise ValidationError(_("The Viber traffic type is PROMOTION or TRANSACTION."), code="purpose")
+        if step.button_url and not step.button_caption:
+            raise ValidationError(_("A Viber button needs a caption."), code="button_caption")
+        if step.flash:
+            if step.channel != Channel.SMS:
+                raise ValidationError(_("Flash messages exist on the SMS channel only."), code="flash_channel")
+            if not partner.flash_enabled:
+                raise ValidationError(_("Flash SMS is not enabled for this account."), code="flash_off")
+            if accept_mo:
+                raise ValidationError(_("MO messages are not supported with flash messages."), code="flash_mo")
+        ttl = step.ttl
+        last = index == len(steps) - 1
+        if not last and (ttl is None or not 1 <= ttl <= MAX_TTL_SECONDS):
+            raise ValidationError(
+                _("Set a TTL between 1 second and 3 days for %(channel)s: the time before the next channel is tried.")
+                % {"channel": label},
+                code="ttl",
+            )
+        checked.append(step if not last else ChannelContent(**{**step.__dict__, "ttl": None}))
+    if accept_mo and not partner.mo_enabled:
+        raise ValidationError(_("MO messages are not enabled for this account."), code="mo_off")
+    return checked
+
+
+def callback_target(*, partner: Partner, spec: CallbackSpec) -> CallbackTarget:
+    target, _created = CallbackTarget.objects.get_or_create(partner=partner, url=spec.url, secret=spec.secret)
+    return target
+
+
+def _resolver(count: int) -> Any:
+    if count <= SMALL_CALL:
+        return resolve_number
+    return NumberResolver().resolve
+
+
+@transaction.atomic
+def enqueue_messages(
+    *,
+    partner: Partner,
+    messages: Iterable[OutgoingMessage],
+    campaign_id: int | None = None,
+    label: str = "",
+    callback: CallbackSpec | None = None,
+    accept_mo: bool = False,
+    simulation: bool = False,
+    is_reply: bool = False,
+    dialogue_id: uuid.UUID | None = None,
+    send_at: datetime | None = None,
+    default_country: Country | str | None = None,
+) -> list[EnqueueResult]:
+    """Write one PREPARED message (the first channel's attempt) per recipient, in bulk, and wake the dispatcher.
+
+    Numbers are normalized and resolved to country / network; a number that cannot be resolved, or that
+    repeats one already in this call, is returned as :class:`NotEnqueued` and written nowhere. Everything
+    else (sender IDs, routes, prices) is checked when the message is dispatched: a message that cannot be
+    sent then ends FAILED with the reason.
+    """
+    items = list(messages)
+    now = timezone.now()
+    due = max(send_at, now) if send_at else now
+    resolve = _resolver(len(items))
+    target = callback_target(partner=partner, spec=callback) if callback else None
+    checked: dict[int, list[ChannelContent]] = {}
+    results: list[EnqueueResult | None] = []
+    rows: list[Message] = []
+    seen: set[str] = set()
+    for item in items:
+        key = id(item.steps)
+        steps = checked.get(key)
+        if steps is None:
+            steps = checked[key] = check_steps(partner=partner, steps=item.steps, accept_mo=accept_mo)
+        try:
+            number = item.resolved or resolve(item.recipient, default_country)
+        except ValidationError as error:
+            results.append(NotEnqueued(item.recipient, error.code or "invalid_number", error.messages[0]))
+            continue
+        if number.e164 in seen:
+            results.append(NotEnqueued(item.recipient, "duplicate", _("A duplicate of an earlier number: ignored.")))
+            continue
+        seen.add(number.e164)
+        first, rest = steps[0], steps[1:]
+        message = Message(
+            partner_id=partner.pk,
+            campaign_id=campaign_id,
+            label=label,
+            transaction_id=item.transaction_id or uuid.uuid4(),
+            fallback={"ttl": first.ttl, "next": [step.to_json() for step in rest]} if rest else None,
+            recipient=number.e164,
+            country_id=number.country.pk,
+            network_id=number.network.pk if number.network else None,
+            mccmnc=number.mccmnc,
+            parts=message_parts(first.channel, first.text),
+            is_simulation=simulation,
+            accept_mo=accept_mo,
+            is_reply=is_reply,
+            dialogue_id=dialogue_id,
+            callback_target_id=target.pk if target else None,
+            status=MessageStatus.PREPARED,
+            due_at=due,
+            created_at=now,
+            status_at=now,
+            **first.message_fields(),
+        )
+        rows.append(message)
+        results.append(None)
+    Message.objects.bulk_create(rows, batch_size=1000)
+    effects = Effects(now=now)
+    effects.created(rows)
+    effects.flush()
+    written = iter(rows)
+    final: list[EnqueueResult] = []
+    for result in results:
+        if result is None:
+            message = next(written)
+            final.append(Enqueued(message.recipient, message.transaction_id, message.pk))
+        else:
+            final.append(result)
+    if rows:
+        trigger("dispatch")
+    return final
+
+
+# Campaign controls -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_dispatch_set(
+    *, campaign_id: int, partner: Partner, rate_limit: int | None = None, rate_period: int | None = None
+) -> CampaignDispatch:
+    """Limit a campaign to ``rate_limit`` messages per ``rate_period`` seconds (None or 0: no limit)."""
+    if rate_limit and (not rate_period or rate_period < 1):
+        raise ValidationError(_("Give the period of the rate limit in seconds."), code="rate_period")
+    if rate_limit is not None and rate_limit < 0:
+        raise ValidationError(_("The rate limit must not be negative."), code="rate_limit")
+    row, _created = CampaignDispatch.objects.update_or_create(
+        campaign_id=campaign_id,
+        defaults={
+            "partner": partner,
+            "rate_limit": rate_limit or None,
+            "rate_period": rate_period if rate_limit else None,
+            "updated_at": timezone.now(),
+        },
+    )
+    return row
+
+
+def _waiting(campaign_id: int) -> Any:
+    return Message.objects.filter(
+        campaign_id=campaign_id, status__in=[MessageStatus.PREPARED, MessageStatus.BILLED], claim=""
+    )
+
+
+@transaction.atomic
+def campaign_pause(*, campaign_id: int, partner: Partner) -> int:
+    """Hold the campaign's messages that are not sent yet; returns how many were held."""
+    CampaignDispatch.objects.update_or_create(
+        campaign_id=campaign_id, defaults={"partner": partner, "paused": True, "updated_at": timezone.now()}
+    )
+    return _waiting(campaign_id).update(due_at=None)
+
+
+@transaction.atomic
+def campaign_resume(*, campaign_id: int, partner: Partner) -> int:
+    CampaignDispatch.objects.update_or_create(
+        campaign_id=campaign_id, defaults={"partner": partner, "paused": False, "updated_at": timezone.now()}
+    )
+    count = _waiting(campaign_id).update(due_at=timezone.now())
+    if count:
+        trigger("dispatch")
+    return count
+
+
+@transaction.atomic
+def campaign_cancel(*, campaign_id: int, partner: Partner) -> int:
+    """Fail every message of the campaign that has not gone out yet (refunding what was charged)."""
+    from messaging.services.dispatch import fail_waiting
+
+    CampaignDispatch.objects.update_or_create(
+        campaign_id=campaign_id, defaults={"partner": partner, "paused": True, "updated_at": timezone.now()}
+    )
+    ids = list(_waiting(campaign_id).values_list("pk", flat=True))
+    return fail_waiting(ids, code="canceled", error=_("The campaign was canceled before this message was sent."))
