@@ -20,7 +20,6 @@ class DashboardView(CampaignPortalMixin, TemplateView):
 
 
 SECTIONS = {
-    "contacts": _("Contacts"),
     "campaigns": _("Campaigns"),
     "statistics": _("Statistics"),
     "url-shortener": _("URL Shortener"),

@@ -17,10 +17,12 @@ from django.db.models import Model
 
 from billing import services as billing_services
 from billing.models import Country, Pack, Rate, RatePlan, RatePlanRequest, Subscription, TopUpRequest, Transaction
+from contacts.models import Contact, ContactField, ContactImport, Group
 from senders import services as sender_services
 from senders.models import SenderID, SenderIDDocument, SenderIDRequest
 from tenancy import approvals, services
 from tenancy.models import ApprovalRequest, Channel, CustomField, Partner, Portal, PortalHost, User
+from tests.contacts import factories as contact_factories
 
 PASSWORD = "test-pass-2026!"
 _seq = itertools.count(1)
@@ -195,4 +197,8 @@ OBJECT_FACTORIES: dict[type[Model], Callable[[Tenant], Model]] = {
     Transaction: lambda tenant: make_payment(tenant.end_user),
     TopUpRequest: lambda tenant: make_top_up(tenant.end_user),
     RatePlanRequest: lambda tenant: make_rate_plan_request(tenant.end_user),
+    Contact: lambda tenant: contact_factories.make_contact(tenant.end_user),
+    Group: lambda tenant: contact_factories.make_group(tenant.end_user),
+    ContactField: lambda tenant: contact_factories.make_contact_field(tenant.end_user),
+    ContactImport: lambda tenant: contact_factories.make_contact_import(tenant.end_user),
 }

@@ -93,7 +93,6 @@ def test_user_menu_shows_terms_privacy_help_and_version_only_when_set(tenant: Te
 
 def test_every_menu_section_is_reachable(cp_client: Client) -> None:
     for path, title in (
-        ("/contacts", "Contacts"),
         ("/campaigns", "Campaigns"),
         ("/statistics", "Statistics"),
         ("/purchase", "Purchase"),

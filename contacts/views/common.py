@@ -1,0 +1,104 @@
+"""Helpers shared by the Contacts pages: the signed-in partner and user, selections for mass actions, downloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, QueryDict
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from contacts import selectors
+from contacts.files import write_xlsx
+from contacts.forms import ContactFilterForm
+from contacts.models import Contact, ContactField
+from contacts.values import Column
+from tenancy.models import Partner, User
+
+MAX_CHECKED_IDS = 1000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def partner_of(request: HttpRequest) -> Partner:
+    partner: Partner = request.partner  # type: ignore[attr-defined]
+    return partner
+
+
+def user_of(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    return user
+
+
+def back_to(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    """Return to the page the action was posted from when it is on this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return HttpResponseRedirect(target)
+    return redirect(fallback)
+
+
+def checked_ids(request: HttpRequest) -> list[int]:
+    raw = request.POST.get("ids", "")
+    return [int(value) for value in raw.split(",") if value.strip().isdigit()][:MAX_CHECKED_IDS]
+
+
+def query_string(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def contact_fields(partner: Partner) -> list[ContactField]:
+    return list(ContactField.objects.for_partner(partner))
+
+
+def filtered_contacts(
+    partner: Partner, params: QueryDict, fields: list[ContactField], *, stop_list: bool = False
+) -> tuple[ContactFilterForm, Any]:
+    """The filter form and the contacts it selects (the stop list shows contacts with a block only)."""
+    form = ContactFilterForm(params or None, partner=partner, fields=fields, stop_list=stop_list)
+    form.is_valid()
+    contacts = selectors.contact_list(partner=partner, filters=getattr(form, "cleaned_data", {}), fields=fields)
+    if stop_list:
+        contacts = contacts.stop_listed()
+    return form, contacts
+
+
+def selected_contacts(
+    request: HttpRequest, partner: Partner, fields: list[ContactField], *, stop_list: bool = False
+) -> Any:
+    """The contacts a mass action works on: the checked rows, or every row the filters select ("select all")."""
+    if request.POST.get("select_all") == "1":
+        params = QueryDict(request.POST.get("query", ""))
+        return filtered_contacts(partner, params, fields, stop_list=stop_list)[1]
+    return Contact.objects.for_partner(partner).filter(pk__in=checked_ids(request))
+
+
+def stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+def xlsx_response(header: list[str], rows: Any, name: str, title: str) -> FileResponse:
+    handle = write_xlsx(header, rows, title=title)
+    return FileResponse(handle, as_attachment=True, filename=f"{name}-{stamp()}.xlsx", content_type=XLSX)
+
+
+def export_contacts(contacts: Any, columns: list[Column], user: User, name: str = "contacts") -> FileResponse:
+    rows = selectors.export_rows(contacts, columns, date_format=user.date_format)
+    return xlsx_response([column.label for column in columns], rows, name, "Contacts")
+
+
+def serve_private(file_field: Any, name: str, content_type: str | None = None) -> FileResponse:
+    if not file_field:
+        raise Http404
+    try:
+        handle = file_field.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+
+
+def local_date(value: datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")

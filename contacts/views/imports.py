@@ -1,0 +1,369 @@
+"""The import wizard (upload → mapping → group → progress) and the Import History tab."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView
+from django.views.generic.detail import SingleObjectMixin
+
+from contacts import files, selectors, services
+from contacts.forms import GroupForm, ImportFilterForm, ImportGroupForm, MappingForm, UploadForm
+from contacts.models import ContactImport
+from contacts.values import text
+from contacts.views.common import back_to, checked_ids, local_date, partner_of, query_string, serve_private, user_of
+from contacts.views.contacts import form_errors
+from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
+
+FORMAT_TYPES = {
+    "csv": "text/csv",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class ImportStartView(CampaignPortalMixin, FormView):
+    """Step 1 with no file yet."""
+
+    template_name = "contacts/import_upload.html"
+    form_class = UploadForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(step=1, contact_import=None, **kwargs)
+
+    def form_valid(self, form: UploadForm) -> HttpResponse:
+        try:
+            contact_import = services.contact_import_upload(
+                partner=partner_of(self.request), by=user_of(self.request), upload=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+            return self.form_invalid(form)
+        return redirect("contacts:import_mapping", pk=contact_import.pk)
+
+    def form_invalid(self, form: UploadForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class _DraftStep(PartnerScopedMixin, SingleObjectMixin):
+    """A wizard step on an import of the signed-in partner; a started import shows its progress instead."""
+
+    model = ContactImport
+    context_object_name = "contact_import"
+    request: HttpRequest
+    object: ContactImport
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return super().dispatch(request, *args, **kwargs)
+
+    def load(self) -> HttpResponseBase | None:
+        self.object = self.get_object()
+        if self.object.status != ContactImport.Status.DRAFT:
+            return redirect("contacts:import_progress", pk=self.object.pk)
+        return None
+
+
+class ImportUploadView(_DraftStep, FormView):
+    """Step 1 for a draft: replace the file, or remove it and start again."""
+
+    template_name = "contacts/import_upload.html"
+    form_class = UploadForm
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.load() or super().get(request, *args, **kwargs)  # type: ignore[return-value]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        early = self.load()
+        if early is not None:
+            return early  # type: ignore[return-value]
+        if request.POST.get("discard"):
+            services.contact_import_discard(contact_import=self.object)
+            return redirect("contacts:import")
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(step=1, **kwargs)
+
+    def form_valid(self, form: UploadForm) -> HttpResponse:
+        try:
+            services.contact_import_replace_file(contact_import=self.object, upload=form.cleaned_data["file"])
+        except ValidationError as error:
+            form_errors(form, error)
+            return self.form_invalid(form)
+        return redirect("contacts:import_mapping", pk=self.object.pk)
+
+    def form_invalid(self, form: UploadForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class ImportMappingView(_DraftStep, FormView):
+    """Step 2: preview, column mapping, what to do with known and stop-listed numbers."""
+
+    template_name = "contacts/import_mapping.html"
+    form_class = MappingForm
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.load() or super().get(request, *args, **kwargs)  # type: ignore[return-value]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        early = self.load()
+        if early is not None:
+            return early  # type: ignore[return-value]
+        return super().post(request, *args, **kwargs)
+
+    @cached_property
+    def preview(self) -> list[list[Any]]:
+        try:
+            return files.preview_rows(self.object, 8)
+        except (ValidationError, UnicodeError, ValueError):
+            return []
+
+    @cached_property
+    def choices(self) -> list[tuple[str, str]]:
+        return services.mapping_choices(partner_of(self.request))
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        columns = max((len(row) for row in self.preview), default=0)
+        return {
+            **super().get_form_kwargs(),
+            "partner": partner_of(self.request),
+            "columns": columns,
+            "choices": self.choices,
+        }
+
+    def get_initial(self) -> dict[str, Any]:
+        job = self.object
+        initial: dict[str, Any] = {
+            "encoding": job.encoding,
+            "delimiter": job.delimiter,
+            "has_header": job.has_header,
+            "existing_action": job.existing_action,
+            "stop_list_action": job.stop_list_action,
+            "sender_ids": list(job.sender_ids.all()),
+            "all_sender_ids": job.all_sender_ids,
+            "default_country": job.default_country,
+        }
+        for index, key in enumerate(job.mapping or []):
+            initial[f"column_{index}"] = key
+        return initial
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        job = self.object
+        rows = [[text(cell) for cell in row] for row in self.preview]
+        header = rows[0] if rows and job.has_header else []
+        body = rows[1:] if header else rows
+        return super().get_context_data(
+            step=2, header=header, rows=body, is_csv=job.file_format == ContactImport.FileFormat.CSV, **kwargs
+        )
+
+    def form_valid(self, form: MappingForm) -> HttpResponse:
+        data = form.cleaned_data
+        job = self.object
+        is_csv = job.file_format == ContactImport.FileFormat.CSV
+        if self.request.POST.get("refresh"):
+            # The file settings changed: save them and show the preview again before mapping.
+            if is_csv:
+                job.encoding = data.get("encoding") or job.encoding
+                job.delimiter = data.get("delimiter") or job.delimiter
+            job.has_header = data["has_header"]
+            job.save(update_fields=["encoding", "delimiter", "has_header"])
+            return redirect("contacts:import_mapping", pk=job.pk)
+        try:
+            services.contact_import_configure(
+                contact_import=job,
+                by=user_of(self.request),
+                mapping=form.mapping(),
+                existing_action=data["existing_action"],
+                stop_list_action=data["stop_list_action"],
+                sender_ids=list(data["sender_ids"]),
+                all_sender_ids=data["all_sender_ids"],
+                encoding=(data.get("encoding") or None) if is_csv else None,
+                delimiter=(data.get("delimiter") or None) if is_csv else None,
+                has_header=data["has_header"],
+                default_country=data["default_country"],
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+            return self.form_invalid(form)
+        return redirect("contacts:import_group", pk=job.pk)
+
+    def form_invalid(self, form: MappingForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class ImportGroupView(_DraftStep, FormView):
+    """Step 3: the group the contacts go to (an existing one, or one added here), then the import starts."""
+
+    template_name = "contacts/import_group.html"
+    form_class = ImportGroupForm
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        early = self.load()
+        if early is not None:
+            return early  # type: ignore[return-value]
+        if not services.contact_import_ready(self.object):
+            messages.info(request, _("Map a column to Phone first."))
+            return redirect("contacts:import_mapping", pk=self.object.pk)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        early = self.load()
+        if early is not None:
+            return early  # type: ignore[return-value]
+        if request.POST.get("add_group"):
+            group_form = GroupForm(request.POST, prefix="new")
+            if group_form.is_valid():
+                try:
+                    group = services.group_create(
+                        partner=partner_of(request), by=user_of(request), **group_form.cleaned_data
+                    )
+                except ValidationError as error:
+                    form_errors(group_form, error)
+                else:
+                    messages.success(request, _("The group %(name)s is created.") % {"name": group.name})
+                    return redirect(reverse("contacts:import_group", args=[self.object.pk]) + f"?group={group.pk}")
+            context = self.get_context_data(form=self.get_form(), group_form=group_form, show_group_form=True)
+            return self.render_to_response(context, status=400)
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "partner": partner_of(self.request)}
+
+    def get_initial(self) -> dict[str, Any]:
+        chosen = self.request.GET.get("group", "")
+        return {"group": int(chosen)} if chosen.isdigit() else {"group": self.object.group_id}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("group_form", GroupForm(prefix="new"))
+        return super().get_context_data(step=3, **kwargs)
+
+    def form_valid(self, form: ImportGroupForm) -> HttpResponse:
+        try:
+            services.contact_import_start(
+                contact_import=self.object, by=user_of(self.request), group=form.cleaned_data["group"]
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+            return self.form_invalid(form)
+        return redirect("contacts:import_progress", pk=self.object.pk)
+
+    def form_invalid(self, form: ImportGroupForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class ImportProgressView(PartnerScopedMixin, DetailView):
+    """The running (or finished) import; the status card refreshes itself while the task works."""
+
+    model = ContactImport
+    template_name = "contacts/import_progress.html"
+    context_object_name = "contact_import"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        if self.object.status == ContactImport.Status.DRAFT:
+            return redirect("contacts:import_mapping", pk=self.object.pk)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+
+class ImportStatusView(ImportProgressView):
+    template_name = "contacts/_import_status.html"
+
+
+class ImportHistoryView(CampaignPortalMixin, ListView):
+    template_name = "contacts/import_list.html"
+    paginate_by = 20
+
+    @cached_property
+    def filter_form(self) -> ImportFilterForm:
+        form = ImportFilterForm(self.request.GET or None, partner=partner_of(self.request))
+        form.is_valid()
+        return form
+
+    def get_queryset(self) -> QuerySet[ContactImport]:
+        filters = getattr(self.filter_form, "cleaned_data", {})
+        return selectors.import_list(partner=partner_of(self.request), filters=filters)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            tab="imports", filter_form=self.filter_form, query_string=query_string(self.request), **kwargs
+        )
+
+
+class ImportExportView(CampaignPortalMixin, View):
+    """Mass action on Import History: the selected imports as a spreadsheet."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        from contacts.views.common import xlsx_response
+
+        imports = selectors.import_list(partner=partner_of(request), filters={}).filter(pk__in=checked_ids(request))
+        if not imports.exists():
+            messages.error(request, _("Select at least one import."))
+            return back_to(request, reverse("contacts:imports"))
+        header = [
+            str(_("File")),
+            str(_("Group")),
+            str(_("User")),
+            str(_("Date")),
+            str(_("Status")),
+            str(_("Rows")),
+            str(_("Created")),
+            str(_("Updated")),
+            str(_("Skipped")),
+            str(_("Invalid")),
+        ]
+        rows = (
+            [
+                job.file_name,
+                job.group.name if job.group else job.group_name,
+                job.created_by.email if job.created_by else "",
+                local_date(job.created_at),
+                str(job.get_status_display()),
+                job.total_rows,
+                job.created_count,
+                job.updated_count,
+                job.skipped_count,
+                job.invalid_count,
+            ]
+            for job in imports
+        )
+        return xlsx_response(header, rows, "imports", "Imports")
+
+
+class ImportFileView(PartnerScopedMixin, SingleObjectMixin, View):
+    """The original file of an import."""
+
+    model = ContactImport
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        job = self.get_object()
+        return serve_private(job.file, job.file_name, FORMAT_TYPES.get(job.file_format))
+
+
+class ImportErrorsView(PartnerScopedMixin, SingleObjectMixin, View):
+    """The invalid rows of an import (row number, phone, reason) as CSV."""
+
+    model = ContactImport
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        job = self.get_object()
+        return serve_private(job.error_file, os.path.basename(job.error_file.name or "errors.csv"), "text/csv")
