@@ -210,6 +210,10 @@ CELERY_TASK_ROUTES = {
     "messaging.tasks.match_unmatched_receipts": {"queue": "dlr"},
     "messaging.tasks.send_callbacks": {"queue": "callbacks"},
 }
+# Contact imports and clean-ups read and write files: the io queue.
+CELERY_TASK_ROUTES.update(
+    {"contacts.tasks.import_contacts": {"queue": "io"}, "contacts.tasks.purge_field_values": {"queue": "io"}}
+)
 CELERY_BEAT_SCHEDULE.update(
     {
         "messaging-dispatch": {"task": "messaging.tasks.dispatch_due", "schedule": timedelta(seconds=5)},
