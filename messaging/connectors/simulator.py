@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from messaging.connectors.base import Connector, Lookup, Outbound, SubmitResult
 from messaging.models import MessageStatus, SimulatorEvent
+from messaging.services.sql import bulk_insert_rows
 from tenancy.models import Channel
 
 UNDELIVERED_ERRORS = (
@@ -43,6 +44,8 @@ UNDELIVERED_ERRORS = (
 REJECTED = "Rejected by vendor"
 DEFAULT_MO_TEXTS = ("YES", "STOP", "INFO")
 SCALE = float(1 << 64)
+EVENT_COLUMNS = ("vendor_id", "client_ref", "vendor_message_id", "kind", "status", "error", "text", "sender",
+                 "recipient", "due_at", "created_at")  # fmt: skip
 
 
 def _ratio(value: Any, name: str) -> float:
@@ -111,7 +114,7 @@ class SimulatorConnector(Connector):
         now = timezone.now()
         low, high = self.latency
         results: list[SubmitResult] = []
-        events: list[SimulatorEvent] = []
+        events: list[tuple[Any, ...]] = []
         for message in messages:
             ref = message.ref
             if self.reject_ratio and self.draw(ref, "reject") < self.reject_ratio:
@@ -133,25 +136,18 @@ class SimulatorConnector(Connector):
                 events.append(self._event(ref, vendor_id, MessageStatus.SEEN, due + timedelta(seconds=self.seen_delay)))
             if self.mo_ratio and self.draw(ref, "mo") < self.mo_ratio:
                 text = self.mo_texts[int(self.draw(ref, "mo-text") * len(self.mo_texts))]
-                mo = self._event(ref, vendor_id, "", due + timedelta(seconds=max(1.0, self.seen_delay)))
-                mo.kind = SimulatorEvent.Kind.MO
-                mo.text = text[:160]
-                mo.sender = message.recipient
-                mo.recipient = message.sender
-                events.append(mo)
-        if events:
-            SimulatorEvent.objects.bulk_create(events, batch_size=1000)
+                mo_due = due + timedelta(seconds=max(1.0, self.seen_delay))
+                events.append(
+                    self._event(ref, vendor_id, "", mo_due, kind=SimulatorEvent.Kind.MO, text=text[:160],
+                                sender=message.recipient, recipient=message.sender)
+                )  # fmt: skip
+        bulk_insert_rows(SimulatorEvent, EVENT_COLUMNS, events)
         return results
 
-    def _event(self, ref: int, vendor_message_id: str, status: str, due: Any, error: str = "") -> SimulatorEvent:
-        return SimulatorEvent(
-            vendor_id=self.vendor_id,
-            client_ref=ref,
-            vendor_message_id=vendor_message_id,
-            status=status,
-            error=error,
-            due_at=due,
-        )
+    def _event(self, ref: int, vendor_message_id: str, status: str, due: Any, *, error: str = "",
+               kind: str = SimulatorEvent.Kind.DLR, text: str = "", sender: str = "", recipient: str = ""
+               ) -> tuple[Any, ...]:  # fmt: skip
+        return (self.vendor_id, ref, vendor_message_id, kind, status, error, text, sender, recipient, due, due)
 
     def lookup(self, refs: Sequence[int]) -> dict[int, str]:
         found = dict(

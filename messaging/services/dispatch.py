@@ -121,7 +121,7 @@ def _select_due(limit: int, now: datetime) -> list[dict[str, Any]]:
         if status == MessageStatus.BILLED:
             query = query.filter(claim="")
         rows += list(
-            query.select_for_update(skip_locked=True, of=("self",))
+            query.select_for_update(skip_locked=True, no_key=True, of=("self",))
             .order_by("due_at")
             .values(*CLAIM_COLUMNS)[: limit - len(rows)]
         )
@@ -342,7 +342,10 @@ def _submit(vendor_id: int, rows: list[dict[str, Any]]) -> list[tuple[dict[str, 
 
 def _lock(ids: Sequence[int]) -> list[dict[str, Any]]:
     return list(
-        Message.objects.filter(pk__in=list(ids)).select_for_update(of=("self",)).order_by("pk").values(*STATE_COLUMNS)
+        Message.objects.filter(pk__in=list(ids))
+        .select_for_update(no_key=True, of=("self",))
+        .order_by("pk")
+        .values(*STATE_COLUMNS)
     )
 
 
@@ -357,19 +360,26 @@ def sent_timers(row: dict[str, Any], sent_at: datetime) -> tuple[datetime | None
 
 
 def record_submits(
-    *, token: str, outcome: Sequence[tuple[int, SubmitResult]], vendor_id: int, now: datetime | None = None
+    *, token: str, outcome: Sequence[tuple[dict[str, Any], SubmitResult]], vendor_id: int, now: datetime | None = None
 ) -> None:
-    """Write what the vendor answered for messages claimed with ``token``."""
+    """Write what the vendor answered for messages claimed with ``token`` (``outcome``: the claimed rows as read
+    by the claim, and the vendor's answer for each)."""
     now = now or timezone.now()
-    results = dict(outcome)
+    claimed = {row["id"]: (row, result) for row, result in outcome}
     with transaction.atomic():
         effects = Effects(now=now)
+        current = (
+            Message.objects.filter(pk__in=list(claimed))
+            .select_for_update(no_key=True, of=("self",))
+            .order_by("pk")
+            .values_list("pk", "status", "claim")
+        )
         sent, late, released, failed = [], [], [], []
-        for row in _lock(list(results)):
-            result = results[row["id"]]
-            if row["claim"] != token:
+        for pk, status, claim in current:
+            row, result = claimed[pk]
+            if claim != token:
                 continue  # the reconciler took it over
-            if row["status"] != MessageStatus.BILLED:  # a delivery report came first
+            if status != MessageStatus.BILLED:  # a delivery report came first
                 late.append((row["id"], "", result.vendor_message_id or row["vendor_message_id"], now))
                 if result.accepted:
                     effects.vendor_stat(vendor_id, submitted=1)
@@ -421,7 +431,7 @@ def dispatch_batch(*, limit: int | None = None, now: datetime | None = None) -> 
     for vendor_id, group in by_vendor.items():
         outcome = _submit(vendor_id, group)
         if outcome:
-            record_submits(token=token, outcome=[(row["id"], result) for row, result in outcome], vendor_id=vendor_id)
+            record_submits(token=token, outcome=outcome, vendor_id=vendor_id)
     return len(rows)
 
 
@@ -466,7 +476,7 @@ def reconcile_claims(*, limit: int = 500, now: datetime | None = None) -> int:
         rows = list(
             Message.objects.filter(status=MessageStatus.BILLED, due_at__lte=now)
             .exclude(claim="")
-            .select_for_update(skip_locked=True, of=("self",))
+            .select_for_update(skip_locked=True, no_key=True, of=("self",))
             .order_by("due_at")
             .values(*STATE_COLUMNS)[:limit]
         )

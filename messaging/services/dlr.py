@@ -16,10 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.models import BillingMode
 from messaging.connectors import Inbound, Receipt
 from messaging.models import (
     DELIVERED_STATUSES,
@@ -40,6 +42,8 @@ logger = logging.getLogger(__name__)
 #: Sent with ``message`` (the new MO EDR) and ``reply_to`` (the MT it answers, or None) after commit.
 mo_received = Signal()
 
+LEAN_COLUMNS = ("id", "status", "partner_id", "campaign_id", "channel", "parts", "vendor_id", "vendor_message_id",
+                "delivered_at", "callback_target_id", "billing_mode", "billing_entry_id")  # fmt: skip
 FINAL_WRITE = ("status", "status_at", "delivered_at", "error_code", "error", "claim", "due_at", "fallback",
                "fallback_at")  # fmt: skip
 UNMATCHED_KEEP = timedelta(days=2)
@@ -84,10 +88,24 @@ def record_dlrs(*, vendor_id: int, receipts: Sequence[Receipt]) -> int:
     with transaction.atomic():
         rows = list(
             Message.objects.filter(vendor_id=vendor_id, vendor_message_id__in=list(by_id), edr_type=EdrType.MT)
-            .select_for_update(of=("self",))
+            .select_for_update(no_key=True, of=("self",))
             .order_by("pk")
-            .values(*STATE_COLUMNS)
+            .annotate(has_fallback=ExpressionWrapper(Q(fallback__isnull=False), output_field=BooleanField()))
+            .values(*LEAN_COLUMNS, "has_fallback")
         )
+        # Most reports need only the lean columns; read everything for those that refund, call back or fall back.
+        full = [
+            row["id"]
+            for row in rows
+            if row["callback_target_id"] is not None
+            or (
+                (row["has_fallback"] or row["billing_mode"] == BillingMode.BY_DELIVERED)
+                and any(receipt.status not in DELIVERED_STATUSES for receipt in by_id[row["vendor_message_id"]])
+            )
+        ]
+        if full:
+            more = {row["id"]: row for row in Message.objects.filter(pk__in=full).values(*STATE_COLUMNS)}
+            rows = [more.get(row["id"], row) for row in rows]
         effects = Effects()
         writes: dict[int, tuple[Any, ...]] = {}
         found = set()
@@ -159,7 +177,7 @@ def process_timers(*, limit: int = 1000, now: datetime | None = None) -> int:
     with transaction.atomic():
         rows = list(
             Message.objects.filter(status=MessageStatus.SENT, due_at__lte=now)
-            .select_for_update(skip_locked=True, of=("self",))
+            .select_for_update(skip_locked=True, no_key=True, of=("self",))
             .order_by("due_at")
             .values(*STATE_COLUMNS)[:limit]
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -159,17 +160,19 @@ class Effects:
     def refund(self, row: dict[str, Any], *, submitted: bool) -> None:
         """Give back what the message was charged: always when the vendor never took it; once it was submitted,
         only a by-delivered charge (the message ended undelivered)."""
+        if row.get("billing_entry_id") is None:
+            return
+        if submitted and row["billing_mode"] != BillingMode.BY_DELIVERED:
+            return
         charge = charge_of(row)
         if charge is None:
-            return
-        if submitted and charge.billing_mode != BillingMode.BY_DELIVERED:
             return
         self.refunds[row["partner_id"]].append(charge)
         self.cost_added(row, -charge.amount)
 
     def fallback(self, row: dict[str, Any]) -> bool:
         """Start the next channel of the cascade (once: the caller clears ``fallback`` on the row)."""
-        plan = row["fallback"]
+        plan = row.get("fallback")
         if not plan or not plan.get("next"):
             return False
         self.next_steps.append((row, plan))
@@ -186,18 +189,18 @@ class Effects:
         stats[2] += delivered
         stats[3] += undelivered
 
-    def created(self, messages: list[Message]) -> None:
-        """New PREPARED messages (enqueued or next cascade steps) for the counters."""
-        for message in messages:
-            if message.campaign_id is None:
+    def created(self, messages: Iterable[tuple[int | None, str, int, int, str]]) -> None:
+        """New messages ``(campaign_id, channel, partner_id, parts, status)`` (enqueued or next cascade steps)."""
+        for campaign_id, channel, partner_id, parts, status in messages:
+            if campaign_id is None:
                 continue
-            key = (message.campaign_id, message.channel)
-            self.counter_partners[key] = message.partner_id
+            key = (campaign_id, channel)
+            self.counter_partners[key] = partner_id
             delta = self.counters[key]
             delta["total_messages"] += 1
-            delta["total_parts"] += message.parts
-            delta[f"{message.status}_messages"] += 1
-            delta[f"{message.status}_parts"] += message.parts
+            delta["total_parts"] += parts
+            delta[f"{status}_messages"] += 1
+            delta[f"{status}_parts"] += parts
 
     # Writing -----------------------------------------------------------------------------------------------------
 
@@ -210,7 +213,8 @@ class Effects:
             self._start_next_steps()
         if self.new_messages:
             Message.objects.bulk_create(self.new_messages, batch_size=1000)
-            self.created(self.new_messages)
+            self.created((m.campaign_id, m.channel, m.partner_id, m.parts, m.status) for m in self.new_messages)
+            self.new_messages = []
         if self.counters:
             self._write_counters()
         if self.callbacks:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,16 +21,27 @@ from messaging.models import (
     WHATSAPP_PURPOSES,
     CallbackTarget,
     CampaignDispatch,
+    EdrType,
     Message,
     MessageStatus,
     Purpose,
 )
 from messaging.segments import message_parts
 from messaging.services.effects import Effects
+from messaging.services.sql import bulk_insert_rows
 from messaging.services.triggers import trigger
 from tenancy.models import Channel, Partner
 
 MAX_TTL_SECONDS = 3 * 24 * 3600
+ZERO = Decimal(0)
+CONTENT_FIELDS = ("channel", "sender", "text", "purpose", "flash", "validity_minutes", "image_url", "button_caption",
+                  "button_url", "template_name", "template_params")  # fmt: skip
+INSERT_COLUMNS = ("partner_id", "campaign_id", "label", "uuid", "transaction_id", "edr_type", "dialogue_id", "step",
+                  "fallback", "recipient", "country_id", "network_id", "mccmnc", "parts", "is_simulation", "accept_mo",
+                  "is_reply", "callback_target_id", "status", "due_at", "created_at", "status_at",
+                  *CONTENT_FIELDS, "error_code", "error", "vendor_message_id", "cost", "rate", "from_pack",
+                  "billing_mode", "claim")  # fmt: skip
+UNSET = ("", "", "", ZERO, ZERO, False, "", "")
 SMALL_CALL = 20
 
 
@@ -123,11 +135,6 @@ class NotEnqueued:
 EnqueueResult = Enqueued | NotEnqueued
 
 
-@dataclass
-class _Checked:
-    steps: list[ChannelContent] = field(default_factory=list)
-
-
 def check_steps(*, partner: Partner, steps: Sequence[ChannelContent], accept_mo: bool = False) -> list[ChannelContent]:
     """The cascade's channels, validated against the partner's options; raises ValidationError saying what is wrong."""
     if not steps:
@@ -175,7 +182,7 @@ def check_steps(*, partner: Partner, steps: Sequence[ChannelContent], accept_mo:
                 % {"channel": label},
                 code="ttl",
             )
-        checked.append(step if not last else ChannelContent(**{**step.__dict__, "ttl": None}))
+        checked.append(step if not last else replace(step, ttl=None))
     if accept_mo and not partner.mo_enabled:
         raise ValidationError(_("MO messages are not enabled for this account."), code="mo_off")
     return checked
@@ -219,15 +226,21 @@ def enqueue_messages(
     due = max(send_at, now) if send_at else now
     resolve = _resolver(len(items))
     target = callback_target(partner=partner, spec=callback) if callback else None
-    checked: dict[int, list[ChannelContent]] = {}
+    target_id = target.pk if target else None
+    checked: dict[int, tuple[list[ChannelContent], dict[str, Any] | None, dict[str, Any]]] = {}
+    parts_of: dict[tuple[str, str], int] = {}
     results: list[EnqueueResult | None] = []
-    rows: list[Message] = []
+    rows: list[tuple[Any, ...]] = []
     seen: set[str] = set()
     for item in items:
         key = id(item.steps)
-        steps = checked.get(key)
-        if steps is None:
-            steps = checked[key] = check_steps(partner=partner, steps=item.steps, accept_mo=accept_mo)
+        found = checked.get(key)
+        if found is None:
+            steps = check_steps(partner=partner, steps=item.steps, accept_mo=accept_mo)
+            first, rest = steps[0], steps[1:]
+            plan = {"ttl": first.ttl, "next": [step.to_json() for step in rest]} if rest else None
+            found = checked[key] = (steps, plan, first.message_fields())
+        steps, plan, content = found
         try:
             number = item.resolved or resolve(item.recipient, default_country)
         except ValidationError as error:
@@ -237,41 +250,28 @@ def enqueue_messages(
             results.append(NotEnqueued(item.recipient, "duplicate", _("A duplicate of an earlier number: ignored.")))
             continue
         seen.add(number.e164)
-        first, rest = steps[0], steps[1:]
-        message = Message(
-            partner_id=partner.pk,
-            campaign_id=campaign_id,
-            label=label,
-            transaction_id=item.transaction_id or uuid.uuid4(),
-            fallback={"ttl": first.ttl, "next": [step.to_json() for step in rest]} if rest else None,
-            recipient=number.e164,
-            country_id=number.country.pk,
-            network_id=number.network.pk if number.network else None,
-            mccmnc=number.mccmnc,
-            parts=message_parts(first.channel, first.text),
-            is_simulation=simulation,
-            accept_mo=accept_mo,
-            is_reply=is_reply,
-            dialogue_id=dialogue_id,
-            callback_target_id=target.pk if target else None,
-            status=MessageStatus.PREPARED,
-            due_at=due,
-            created_at=now,
-            status_at=now,
-            **first.message_fields(),
-        )
-        rows.append(message)
+        text_key = (content["channel"], content["text"])
+        parts = parts_of.get(text_key)
+        if parts is None:
+            parts = parts_of[text_key] = message_parts(content["channel"], content["text"])
+        rows.append(
+            (partner.pk, campaign_id, label, uuid.uuid4(), item.transaction_id or uuid.uuid4(), EdrType.MT, dialogue_id,
+             0, plan, number.e164, number.country.pk, number.network.pk if number.network else None, number.mccmnc,
+             parts, simulation, accept_mo, is_reply, target_id, MessageStatus.PREPARED, due, now, now,
+             *[content[name] for name in CONTENT_FIELDS], *UNSET)
+        )  # fmt: skip
         results.append(None)
-    Message.objects.bulk_create(rows, batch_size=1000)
+    written = bulk_insert_rows(Message, INSERT_COLUMNS, rows, returning=("id", "transaction_id"))
+    ids = {str(uuid.UUID(str(transaction_id))): pk for pk, transaction_id in written}
     effects = Effects(now=now)
-    effects.created(rows)
+    effects.created((campaign_id, row[22], partner.pk, row[13], MessageStatus.PREPARED) for row in rows)
     effects.flush()
-    written = iter(rows)
+    pending = iter(rows)
     final: list[EnqueueResult] = []
     for result in results:
         if result is None:
-            message = next(written)
-            final.append(Enqueued(message.recipient, message.transaction_id, message.pk))
+            row = next(pending)
+            final.append(Enqueued(row[9], row[4], ids[str(row[4])]))
         else:
             final.append(result)
     if rows:
