@@ -85,7 +85,8 @@ def lock_account(partner: Partner | int) -> LockedAccount:
         raise RuntimeError("lock_account needs an open transaction (transaction.atomic)")
     partner_id = partner if isinstance(partner, int) else partner.pk
     balance, credit_limit, currency = (
-        Partner.objects.select_for_update().filter(pk=partner_id).order_by().values_list(
+        # NO KEY UPDATE: inserts that reference the partner (messages, ledger rows) are not blocked by it.
+        Partner.objects.select_for_update(no_key=True).filter(pk=partner_id).order_by().values_list(
             "balance", "credit_limit", "currency"
         ).get()
     )  # fmt: skip
