@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -36,6 +36,7 @@ from contacts.models import (
     Membership,
     StopEntry,
 )
+from contacts.services._sql import insert_rows
 from contacts.values import STANDARD_COLUMNS, clean_custom_value, parse_date, parse_gender, text
 from senders.models import SenderID
 from tenancy.models import Partner, User
@@ -46,17 +47,45 @@ BATCH_ROWS = 5000
 MAX_STORED_ERRORS = 50_000
 STALE_AFTER = timedelta(minutes=10)
 PREVIEW_ROWS = 8
-UPSERT_FIELDS = [
+_EXISTING_COLUMNS = (
+    "pk",
+    "phone",
     "first_name",
     "last_name",
     "birth_date",
     "gender",
     "comment",
     "custom_values",
-    "country",
-    "network",
+    "country_id",
+    "network_id",
+)
+_INSERT_COLUMNS = (
+    "partner_id",
+    "phone",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "comment",
+    "custom_values",
+    "country_id",
+    "network_id",
+    "created_by_id",
+    "created_at",
     "updated_at",
-]
+)
+# What an import may change on a contact it meets again (never who created it, or when).
+_UPDATE_COLUMNS = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "comment",
+    "custom_values",
+    "country_id",
+    "network_id",
+    "updated_at",
+)
 _TEXT_LIMITS = {"first_name": 100, "last_name": 100, "comment": 1000}
 
 # Header words that suggest a column's field when the wizard opens the mapping step.
@@ -308,7 +337,10 @@ class _Importer:
             [None] if contact_import.all_sender_ids else list(contact_import.sender_ids.values_list("pk", flat=True))
         )
         self.action = contact_import.stop_list_action
-        self.mode = contact_import.existing_action
+        mode = contact_import.existing_action
+        self.update_only = mode == ContactImport.ExistingAction.UPDATE_EXISTING
+        self.add_only = mode == ContactImport.ExistingAction.ADD_NEW
+        self.exclude_stop_listed = self.action == ContactImport.StopListAction.EXCLUDE
         self.stop_list_in_use = StopEntry.objects.for_partner(contact_import.partner).exists()
         self.seen: set[int] = set()
         self.stored_errors = contact_import.errors.count()
@@ -386,97 +418,110 @@ class _Importer:
         return outcome
 
     def _write(self, parsed: dict[str, _Parsed], outcome: _Outcome) -> None:
+        ops = connection.ops
         existing = {
-            contact.phone: contact
-            for contact in Contact.objects.filter(partner_id=self.partner_id, phone__in=list(parsed))
-        }
-        if existing and self.action == ContactImport.StopListAction.EXCLUDE and self.stop_list_in_use:
-            blocked = set(
-                StopEntry.objects.filter(contact_id__in=[c.pk for c in existing.values()]).values_list(
-                    "contact_id", flat=True
-                )
+            row[1]: row
+            for row in Contact.objects.filter(partner_id=self.partner_id, phone__in=list(parsed)).values_list(
+                *_EXISTING_COLUMNS
             )
-        else:
-            blocked = set()
-        now = timezone.now()
-        writes: list[Contact] = []
-        new_contacts: list[Contact] = []
+        }
+        blocked: set[int] = set()
+        if existing and self.exclude_stop_listed and self.stop_list_in_use:
+            ids = [row[0] for row in existing.values()]
+            blocked = set(StopEntry.objects.filter(contact_id__in=ids).values_list("contact_id", flat=True))
+        now = ops.adapt_datetimefield_value(timezone.now())
+        created_by = self.job.created_by_id
+        writes: list[tuple[Any, ...]] = []
+        new_phones: list[str] = []
         touched_ids: list[int] = []
         for phone, item in parsed.items():
-            contact = existing.get(phone)
-            if contact is None:
-                if self.mode == ContactImport.ExistingAction.UPDATE_EXISTING:
+            current = existing.get(phone)
+            if current is None:
+                if self.update_only:
                     outcome.skipped += 1
                     continue
-                problem = self._missing_required(item.custom)
+                problem = self._missing_required(item.custom) if self.required else None
                 if problem:
                     self._error(outcome, item.row, phone, problem)
                     continue
-                contact = Contact(
-                    partner_id=self.partner_id,
-                    phone=phone,
-                    custom_values=item.custom,
-                    country_id=item.country_id,
-                    network_id=item.network_id,
-                    created_by_id=self.job.created_by_id,
-                    created_at=now,
-                    updated_at=now,
-                    **item.values,
+                values = item.values
+                birth = values.get("birth_date")
+                writes.append(
+                    (
+                        self.partner_id,
+                        phone,
+                        values.get("first_name", ""),
+                        values.get("last_name", ""),
+                        ops.adapt_datefield_value(birth) if birth else None,
+                        values.get("gender", ""),
+                        values.get("comment", ""),
+                        ops.adapt_json_value(item.custom, None),
+                        item.country_id,
+                        item.network_id,
+                        created_by,
+                        now,
+                        now,
+                    )
                 )
-                writes.append(contact)
-                new_contacts.append(contact)
+                new_phones.append(phone)
                 outcome.created += 1
                 continue
-            if self.mode == ContactImport.ExistingAction.ADD_NEW or contact.pk in blocked:
+            pk, _phone, first, last, birth, gender, comment, custom, country_id, network_id = current
+            if self.add_only or pk in blocked:
                 outcome.skipped += 1
                 continue
-            merged = {**contact.custom_values, **item.custom} if item.custom else contact.custom_values
-            problem = self._missing_required(merged)
+            merged = {**custom, **item.custom} if item.custom else custom
+            problem = self._missing_required(merged) if self.required else None
             if problem:
                 self._error(outcome, item.row, phone, problem)
                 continue
-            changed = merged != contact.custom_values or contact.country_id != item.country_id
-            changed = changed or contact.network_id != item.network_id
-            for key, value in item.values.items():
-                if getattr(contact, key) != value:
-                    setattr(contact, key, value)
-                    changed = True
-            if changed:
-                # Written as an insert that meets the existing row: the database updates it in place.
+            values = item.values
+            changed_values = (
+                values.get("first_name", first),
+                values.get("last_name", last),
+                values.get("birth_date", birth),
+                values.get("gender", gender),
+                values.get("comment", comment),
+            )
+            if (
+                changed_values != (first, last, birth, gender, comment)
+                or merged != custom
+                or (country_id, network_id) != (item.country_id, item.network_id)
+            ):
+                new_birth = changed_values[2]
                 writes.append(
-                    Contact(
-                        partner_id=self.partner_id,
-                        phone=phone,
-                        first_name=contact.first_name,
-                        last_name=contact.last_name,
-                        birth_date=contact.birth_date,
-                        gender=contact.gender,
-                        comment=contact.comment,
-                        custom_values=merged,
-                        country_id=item.country_id,
-                        network_id=item.network_id,
-                        created_by_id=contact.created_by_id,
-                        created_at=contact.created_at,
-                        updated_at=now,
+                    (
+                        self.partner_id,
+                        phone,
+                        changed_values[0],
+                        changed_values[1],
+                        ops.adapt_datefield_value(new_birth) if new_birth else None,
+                        changed_values[3],
+                        changed_values[4],
+                        ops.adapt_json_value(merged, None),
+                        item.country_id,
+                        item.network_id,
+                        created_by,
+                        now,
+                        now,
                     )
                 )
-            touched_ids.append(contact.pk)
+            touched_ids.append(pk)
             outcome.updated += 1
-        if writes:
-            Contact.objects.bulk_create(
-                writes, update_conflicts=True, unique_fields=["partner", "phone"], update_fields=UPSERT_FIELDS
-            )
-        new_ids = [contact.pk for contact in new_contacts]
-        if any(pk is None for pk in new_ids):  # a database that does not return ids from an upsert
-            new_ids = list(
-                Contact.objects.filter(
-                    partner_id=self.partner_id, phone__in=[c.phone for c in new_contacts]
-                ).values_list("pk", flat=True)
-            )
-        imported = touched_ids + new_ids
+        # One statement per few thousand rows: new numbers are inserted, known ones meet their row and update it.
+        returned = insert_rows(
+            Contact,
+            _INSERT_COLUMNS,
+            writes,
+            conflict=("partner_id", "phone"),
+            update=_UPDATE_COLUMNS,
+            returning=("id", "phone"),
+        )
+        created = set(new_phones)
+        imported = touched_ids + [pk for pk, phone in returned if phone in created]
         if imported and self.group_id:
-            Membership.objects.bulk_create(
-                [Membership(contact_id=pk, group_id=self.group_id) for pk in imported], ignore_conflicts=True
+            insert_rows(
+                Membership, ("contact_id", "group_id"), [(pk, self.group_id) for pk in imported], ignore_conflicts=True
             )
         self._stop_list(imported, touched_ids, now)
 
@@ -484,15 +529,11 @@ class _Importer:
         if not imported or not self.sender_pks:
             return
         if self.action == ContactImport.StopListAction.BLOCK:
-            StopEntry.objects.bulk_create(
+            insert_rows(
+                StopEntry,
+                ("partner_id", "contact_id", "sender_id", "created_by_id", "created_at"),
                 [
-                    StopEntry(
-                        partner_id=self.partner_id,
-                        contact_id=pk,
-                        sender_id=sender_pk,
-                        created_by_id=self.job.created_by_id,
-                        created_at=now,
-                    )
+                    (self.partner_id, pk, sender_pk, self.job.created_by_id, now)
                     for pk in imported
                     for sender_pk in self.sender_pks
                 ],
