@@ -1,6 +1,7 @@
 from django.urls import path
 
 from adminpanel.billing_urls import urlpatterns as billing_urlpatterns
+from adminpanel.messaging_urls import urlpatterns as messaging_urlpatterns
 from adminpanel.views import approvals, custom_fields, home, partners, portals, sender_ids, users
 from senders.models import APPROVAL_KIND as SENDER_ID_KIND
 
@@ -40,3 +41,4 @@ urlpatterns = [
     path("sender-ids/requests/<int:pk>/logo", sender_ids.SenderLogoView.as_view(), name="sender_logo"),
 ]
 urlpatterns += billing_urlpatterns
+urlpatterns += messaging_urlpatterns

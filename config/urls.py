@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("ap/", include("adminpanel.urls")),
     path("sender-ids/", include("senders.urls")),
+    path("hooks/", include("messaging.urls")),
     path("contacts/", include("contacts.urls")),
     path("", include("billing.urls")),
     path("", include("portal.urls")),

@@ -18,11 +18,13 @@ from django.db.models import Model
 from billing import services as billing_services
 from billing.models import Country, Pack, Rate, RatePlan, RatePlanRequest, Subscription, TopUpRequest, Transaction
 from contacts.models import Contact, ContactField, ContactImport, Group
+from messaging.models import Route, Vendor
 from senders import services as sender_services
 from senders.models import SenderID, SenderIDDocument, SenderIDRequest
 from tenancy import approvals, services
 from tenancy.models import ApprovalRequest, Channel, CustomField, Partner, Portal, PortalHost, User
 from tests.contacts import factories as contact_factories
+from tests.messaging import factories as messaging_factories
 
 PASSWORD = "test-pass-2026!"
 _seq = itertools.count(1)
@@ -201,4 +203,6 @@ OBJECT_FACTORIES: dict[type[Model], Callable[[Tenant], Model]] = {
     Group: lambda tenant: contact_factories.make_group(tenant.end_user),
     ContactField: lambda tenant: contact_factories.make_contact_field(tenant.end_user),
     ContactImport: lambda tenant: contact_factories.make_contact_import(tenant.end_user),
+    Vendor: lambda tenant: messaging_factories.make_vendor(tenant.owner),
+    Route: lambda tenant: messaging_factories.make_route(tenant.owner),
 }

@@ -129,9 +129,10 @@ def _select_due(limit: int, now: datetime) -> list[dict[str, Any]]:
 
 
 def _destination(row: dict[str, Any], countries: dict[int, str], networks: dict[int, str]) -> str:
+    country = countries.get(row["country_id"], row["mccmnc"] or "?")
     if row["network_id"] in networks:
-        return networks[row["network_id"]]
-    return countries.get(row["country_id"], row["mccmnc"] or "?")
+        return f"{networks[row['network_id']]} ({country}, {row['mccmnc']})"
+    return country
 
 
 class _Plan:

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from billing import demo as billing_demo
+from messaging import demo as messaging_demo
 from senders import demo as sender_demo
 from tenancy import demo
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         tenants = demo.seed()
         sender_demo.seed(tenants)
         billing_demo.seed(tenants)
+        messaging_demo.seed(tenants)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready on portal '{tenants.portal.brand_name}'."))
         for user in (tenants.owner_user, tenants.reseller_user, tenants.end_user_user):
             self.stdout.write(f"  {user.email} / {demo.DEMO_PASSWORD}")
