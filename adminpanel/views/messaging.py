@@ -125,11 +125,7 @@ class RouteListView(FilteredListView, OwnerGate):
 
 
 class RouteFormMixin(SectionMixin, ServiceFormMixin):
-    model = Route
     section = "routes"
-    template_name = "adminpanel/messaging/route_form.html"
-    form_class = RouteForm
-    success_url = reverse_lazy("adminpanel:route_list")
     success_message = gettext_lazy("Route %(object)s is saved.")
     request: HttpRequest
 
@@ -146,11 +142,21 @@ class RouteFormMixin(SectionMixin, ServiceFormMixin):
 
 
 class RouteCreateView(RouteFormMixin, AdminPanelMixin, CreateView, OwnerGate):
+    model = Route
+    template_name = "adminpanel/messaging/route_form.html"
+    form_class = RouteForm
+    success_url = reverse_lazy("adminpanel:route_list")
+
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "instance": Route(partner=caller_partner(self.request))}
 
 
 class RouteEditView(RouteFormMixin, SubtreeScopedMixin, UpdateView, OwnerGate):
+    model = Route
+    template_name = "adminpanel/messaging/route_form.html"
+    form_class = RouteForm
+    success_url = reverse_lazy("adminpanel:route_list")
+
     def get_queryset(self) -> QuerySet[Any]:
         return Route.objects.filter(partner=caller_partner(self.request))
 

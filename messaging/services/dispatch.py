@@ -36,7 +36,7 @@ from billing.models import Country, Network, TransactionType
 from billing.services import Charge, api_reference, campaign_reference, charge_batch
 from messaging import ratelimit, routing
 from messaging.connectors import Lookup, Outbound, SubmitResult
-from messaging.models import CampaignDispatch, Message, MessageStatus
+from messaging.models import FINAL_STATUSES, CampaignDispatch, Message, MessageStatus
 from messaging.services.effects import STATE_COLUMNS, Effects, status_wait
 from messaging.services.sql import bulk_update_rows
 from messaging.services.triggers import trigger
@@ -373,18 +373,20 @@ def record_submits(
             Message.objects.filter(pk__in=list(claimed))
             .select_for_update(no_key=True, of=("self",))
             .order_by("pk")
-            .values_list("pk", "status", "claim")
+            .values_list("pk", "status", "claim", "sent_at")
         )
         sent, late, released, failed = [], [], [], []
-        for pk, status, claim in current:
+        for pk, status, claim, sent_at in current:
             row, result = claimed[pk]
+            if status != MessageStatus.BILLED:
+                # A delivery report came first (it cleared the claim): note when it was sent, change nothing else.
+                if status in FINAL_STATUSES and sent_at is None and claim in ("", token):
+                    late.append((pk, "", result.vendor_message_id or row["vendor_message_id"], now))
+                    if result.accepted:
+                        effects.vendor_stat(vendor_id, submitted=1)
+                continue
             if claim != token:
                 continue  # the reconciler took it over
-            if status != MessageStatus.BILLED:  # a delivery report came first
-                late.append((row["id"], "", result.vendor_message_id or row["vendor_message_id"], now))
-                if result.accepted:
-                    effects.vendor_stat(vendor_id, submitted=1)
-                continue
             if result.accepted:
                 fallback_at, expires_at, due_at = sent_timers(row, now)
                 effects.moved(row, MessageStatus.SENT, now)
