@@ -48,6 +48,11 @@ INSTALLED_APPS = [
     "campaigns",
     "portal",
     "adminpanel",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -247,4 +252,32 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# REST API (api app): bearer API keys and short-lived login tokens are JWTs signed with this secret.
+API_JWT_SECRET = env.str("API_JWT_SECRET", default=SECRET_KEY)
+API_TOKEN_MINUTES = env.int("API_TOKEN_MINUTES", default=60)
+# Callback URLs may point at loopback / private networks only when this is on (development, tests).
+API_CALLBACK_ALLOW_PRIVATE = env.bool("API_CALLBACK_ALLOW_PRIVATE", default=DEBUG)
+API_SEND_SMS_MAX_BODY = env.int("API_SEND_SMS_MAX_BODY", default=1024 * 1024)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsCampaignPortalPartner"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_KEY_RATE", default="36000/minute")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Campaign Portal API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ChannelEnum": "tenancy.models.Channel.choices"},
 }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("ap/", include("adminpanel.urls")),
     path("sender-ids/", include("senders.urls")),
     path("hooks/", include("messaging.urls")),
+    path("api/", include("api.urls")),
     path("contacts/", include("contacts.urls")),
     path("", include("billing.urls")),
     path("", include("portal.urls")),

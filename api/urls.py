@@ -1,0 +1,26 @@
+"""Mounted at ``/api/``: login tokens, send_sms, the v1 API and its OpenAPI schema and docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from api import v1, views
+
+app_name = "api"
+
+router = SimpleRouter(trailing_slash=False)
+router.register("api-keys", views.ApiKeyViewSet, basename="api-keys")
+router.register("sender-ids", v1.SenderIdViewSet, basename="sender-ids")
+router.register("messages", v1.MessageViewSet, basename="messages")
+router.register("transactions", v1.TransactionViewSet, basename="transactions")
+
+urlpatterns = [
+    path("auth/token", views.TokenView.as_view(), name="token"),
+    path("send_sms", views.SendSmsView.as_view(), name="send_sms"),
+    path("v1/balance", v1.BalanceView.as_view(), name="balance"),
+    path("v1/", include(router.urls)),
+    path("v1/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema_alias"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]
