@@ -16,6 +16,7 @@ urlpatterns = [
     path("sender-ids/", include("senders.urls")),
     path("hooks/", include("messaging.urls")),
     path("api/", include("api.urls")),
+    path("api-connections", include("api.cp_urls")),
     path("contacts/", include("contacts.urls")),
     path("", include("billing.urls")),
     path("", include("portal.urls")),

@@ -23,7 +23,6 @@ SECTIONS = {
     "campaigns": _("Campaigns"),
     "statistics": _("Statistics"),
     "url-shortener": _("URL Shortener"),
-    "api-connections": _("API Connections"),
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 
+from api.models import ApiKey, MoRoute
 from billing import services as billing_services
 from billing.models import Country, Pack, Rate, RatePlan, RatePlanRequest, Subscription, TopUpRequest, Transaction
 from contacts.models import Contact, ContactField, ContactImport, Group
@@ -23,6 +24,7 @@ from senders import services as sender_services
 from senders.models import SenderID, SenderIDDocument, SenderIDRequest
 from tenancy import approvals, services
 from tenancy.models import ApprovalRequest, Channel, CustomField, Partner, Portal, PortalHost, User
+from tests.api import factories as api_factories
 from tests.contacts import factories as contact_factories
 from tests.messaging import factories as messaging_factories
 
@@ -205,4 +207,6 @@ OBJECT_FACTORIES: dict[type[Model], Callable[[Tenant], Model]] = {
     ContactImport: lambda tenant: contact_factories.make_contact_import(tenant.end_user),
     Vendor: lambda tenant: messaging_factories.make_vendor(tenant.owner),
     Route: lambda tenant: messaging_factories.make_route(tenant.owner),
+    ApiKey: lambda tenant: api_factories.make_api_key(tenant.end_user, tenant.end_user_user),
+    MoRoute: lambda tenant: api_factories.make_mo_route(tenant.end_user),
 }
