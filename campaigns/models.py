@@ -238,3 +238,20 @@ class Campaign(models.Model):
             if step.get("channel") == channel:
                 return dict(step)
         return {}
+
+
+# Which list actions each status offers (the Campaigns List rules); "details" is always there.
+ACTIONS_BY_STATUS: dict[str, tuple[str, ...]] = {
+    Campaign.Status.DRAFT: ("edit", "delete"),
+    Campaign.Status.WAITING: ("cancel", "delete"),
+    Campaign.Status.SCHEDULED: ("start", "cancel", "delete"),
+    Campaign.Status.IN_PROGRESS: ("pause",),
+    Campaign.Status.PAUSED: ("resume", "cancel", "delete"),
+    Campaign.Status.COMPLETED: ("repeat", "delete"),
+    Campaign.Status.FAILED: ("repeat", "delete"),
+    Campaign.Status.CANCELED: ("repeat", "delete"),
+}
+
+
+def campaign_actions(campaign: Campaign) -> tuple[str, ...]:
+    return ("details", *ACTIONS_BY_STATUS.get(campaign.status, ()))

@@ -282,10 +282,12 @@ def _editable(campaign: Campaign) -> None:
 
 
 @transaction.atomic
-def campaign_create(*, partner: Partner, by: User | None, **fields: Any) -> Campaign:
+def campaign_create(
+    *, partner: Partner, by: User | None, origin: str = Campaign.Origin.WIZARD, **fields: Any
+) -> Campaign:
     """A DRAFT campaign; ``fields`` are any of the wizard's fields (name, steps, source, groups, ...)."""
     fields.setdefault("name", default_name(time_zone=getattr(by, "time_zone", "UTC")))
-    campaign = Campaign(partner=partner, created_by=by)
+    campaign = Campaign(partner=partner, created_by=by, origin=origin)
     groups = _apply(campaign, fields)
     campaign.save()
     if groups is not None:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("api-connections", include("api.cp_urls")),
     path("contacts/", include("contacts.urls")),
+    path("", include("campaigns.urls")),
     path("", include("billing.urls")),
     path("", include("portal.urls")),
 ]

@@ -20,7 +20,6 @@ class DashboardView(CampaignPortalMixin, TemplateView):
 
 
 SECTIONS = {
-    "campaigns": _("Campaigns"),
     "statistics": _("Statistics"),
     "url-shortener": _("URL Shortener"),
 }

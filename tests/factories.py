@@ -18,6 +18,7 @@ from django.db.models import Model
 from api.models import ApiKey, MoRoute
 from billing import services as billing_services
 from billing.models import Country, Pack, Rate, RatePlan, RatePlanRequest, Subscription, TopUpRequest, Transaction
+from campaigns.models import Campaign, MessageTemplate
 from contacts.models import Contact, ContactField, ContactImport, Group
 from messaging.models import Route, Vendor
 from senders import services as sender_services
@@ -25,6 +26,7 @@ from senders.models import SenderID, SenderIDDocument, SenderIDRequest
 from tenancy import approvals, services
 from tenancy.models import ApprovalRequest, Channel, CustomField, Partner, Portal, PortalHost, User
 from tests.api import factories as api_factories
+from tests.campaigns import factories as campaign_factories
 from tests.contacts import factories as contact_factories
 from tests.messaging import factories as messaging_factories
 
@@ -209,4 +211,6 @@ OBJECT_FACTORIES: dict[type[Model], Callable[[Tenant], Model]] = {
     Route: lambda tenant: messaging_factories.make_route(tenant.owner),
     ApiKey: lambda tenant: api_factories.make_api_key(tenant.end_user, tenant.end_user_user),
     MoRoute: lambda tenant: api_factories.make_mo_route(tenant.end_user),
+    Campaign: lambda tenant: campaign_factories.make_campaign(tenant.end_user),
+    MessageTemplate: lambda tenant: campaign_factories.make_template(tenant.end_user),
 }
