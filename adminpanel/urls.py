@@ -2,7 +2,7 @@ from django.urls import path
 
 from adminpanel.billing_urls import urlpatterns as billing_urlpatterns
 from adminpanel.messaging_urls import urlpatterns as messaging_urlpatterns
-from adminpanel.views import approvals, custom_fields, home, partners, portals, sender_ids, users
+from adminpanel.views import approvals, custom_fields, home, partners, portals, premoderation, sender_ids, users
 from senders.models import APPROVAL_KIND as SENDER_ID_KIND
 
 app_name = "adminpanel"
@@ -35,6 +35,16 @@ urlpatterns = [
     path("approvals/<int:pk>/approve", approvals.ApprovalActionView.as_view(action="approve"), name="approval_approve"),
     path("sender-ids/", sender_ids.SenderIDListView.as_view(), name="sender_list"),
     path("sender-ids/events/", approvals.ApprovalEventsView.as_view(kind=SENDER_ID_KIND), name="sender_events"),
+    path(
+        "premoderation/campaigns/",
+        approvals.ApprovalEventsView.as_view(kind=premoderation.CAMPAIGN_KIND),
+        name="campaign_premoderation",
+    ),
+    path(
+        "premoderation/templates/",
+        approvals.ApprovalEventsView.as_view(kind=premoderation.TEMPLATE_KIND),
+        name="template_premoderation",
+    ),
     path("sender-ids/<int:pk>/period", sender_ids.SenderPeriodChangeView.as_view(), name="sender_period"),
     path("sender-ids/<int:pk>/unsubscribe", sender_ids.SenderUnsubscribeView.as_view(), name="sender_unsubscribe"),
     path("sender-ids/documents/<int:pk>", sender_ids.SenderDocumentView.as_view(), name="sender_document"),
