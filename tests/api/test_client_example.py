@@ -50,7 +50,8 @@ def send_sms(data: list[dict[str, Any]], token: str, host: str) -> tuple[dict[st
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310  (a local test server)
         results = json.load(response).get("results", [])
-    sent, failed = {}, {}
+    sent: dict[str, str] = {}
+    failed: dict[str, str] = {}
     for result in results:
         number, outcome = result.split(":", 1)
         outcome = outcome.strip()
