@@ -96,8 +96,9 @@ def detect_encoding(data: bytes) -> str:
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as error:
-        # A multi-byte character cut at the end of the sample is still UTF-8.
-        if error.start < len(sample) - 3:
+        # A multi-byte character cut where the sample ends is still UTF-8.
+        cut = len(sample) >= SAMPLE_BYTES and error.reason == "unexpected end of data"
+        if not cut:
             return _single_byte_encoding(sample)
     return "utf-8"
 
@@ -181,7 +182,12 @@ def xlsx_row_estimate(contact_import: ContactImport) -> int:
     from openpyxl import load_workbook
 
     with contact_import.file.open("rb") as handle:
-        workbook = load_workbook(handle, read_only=True)
+        try:
+            workbook = load_workbook(handle, read_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a damaged archive
+            raise ValidationError(
+                _("The workbook cannot be read: %(error)s") % {"error": error}, code="xlsx"
+            ) from error
         try:
             return int(workbook.worksheets[0].max_row or 0)
         finally:

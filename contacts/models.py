@@ -132,8 +132,10 @@ class ContactQuerySet(TenantQuerySet):
 class Contact(models.Model):
     """A phone number (E.164 digits, unique per partner) with its details; always in at least one group."""
 
-    # Foreign keys without their own index where a composite index covers them or the lookup is rare (a deleted
-    # country or user): imports write a million rows, and each index costs time on every one of them.
+    # Imports write a million rows, and every index and database-checked foreign key costs time on each of them:
+    # foreign keys get no index of their own where a composite index covers them or the lookup is rare (a deleted
+    # country or user), and the informative ones (country, network, creating user) are not checked by the
+    # database; Django still applies their on_delete rules.
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts", db_index=False)
     phone = models.CharField(_("phone"), max_length=PHONE_MAX_LENGTH)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
@@ -150,6 +152,7 @@ class Contact(models.Model):
         related_name="+",
         verbose_name=_("country"),
         db_index=False,
+        db_constraint=False,
     )
     network = models.ForeignKey(
         "billing.Network",
@@ -159,6 +162,7 @@ class Contact(models.Model):
         related_name="+",
         verbose_name=_("network"),
         db_index=False,
+        db_constraint=False,
     )
     groups: models.ManyToManyField[Group, Membership] = models.ManyToManyField(
         Group, through="Membership", related_name="contacts", verbose_name=_("groups")
@@ -171,6 +175,7 @@ class Contact(models.Model):
         related_name="+",
         verbose_name=_("user"),
         db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(_("creation date"), default=timezone.now)
     updated_at = models.DateTimeField(_("last updated"), default=timezone.now)

@@ -1,0 +1,165 @@
+"""Benchmark: a 1,000,000-row contacts CSV imported through the real import task, then imported again.
+
+The script writes a CSV (phone written with spaces as people do, first and last name, date of birth,
+gender and a custom "City" field), stores it as an upload would be stored, goes through the wizard's
+services (configure, start) and runs the Celery task's body in this process, as a worker would. The
+second run imports the same numbers with changed names ("add and update existing"), so every row
+is an update. Peak memory is the process's maximum resident set size.
+
+SQLite (the embedded default; the database is a file in WAL mode, as in `make run`):
+
+    .venv/bin/python bench/import_contacts.py
+
+PostgreSQL (a database named ``bench_contacts_<pid>`` is created and dropped; the user needs CREATEDB):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_contacts.py
+
+Use ``--rows`` for a smaller run. The last lines are ``<figure>: <value> <unit>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+
+FIRST = ["Ana", "Lucas", "Sofia", "Javier", "Isabella", "Mateo", "Lucia", "Hugo", "Martina", "Pablo"]
+LAST = ["Garcia", "Martinez", "Lopez", "Sanchez", "Perez", "Gomez", "Martin", "Jimenez", "Ruiz", "Torres"]
+CITIES = ["Madrid", "Barcelona", "Valencia", "Sevilla", "Bilbao", "Malaga"]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] if __doc__ else "",
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]) if __doc__ else "",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the file (default 1000000)")
+    parser.add_argument("--no-reimport", action="store_true", help="skip the second (update) import")
+    return parser.parse_args()
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_csv(path: Path, rows: int, generation: int) -> None:
+    """Unique Spanish mobile numbers in a scrambled order (a bijection of 0..10^8), written as people write them."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("Phone;First name;Last name;Date of birth;Gender;City\n")
+        for index in range(rows):
+            national = (index * 7_919 + 12_345) % 100_000_000
+            digits = f"6{national:08d}"
+            phone = f"34 {digits[:3]} {digits[3:6]} {digits[6:]}"
+            first = FIRST[index % len(FIRST)] + ("" if generation == 1 else "-2")
+            born = f"{1950 + index % 50}-{1 + index % 12:02d}-{1 + index % 28:02d}"
+            gender = "female" if index % 2 else "male"
+            handle.write(f"{phone};{first};{LAST[index % len(LAST)]};{born};{gender};{CITIES[index % len(CITIES)]}\n")
+
+
+def main() -> None:
+    args = parse_args()
+    workdir = tempfile.TemporaryDirectory(prefix="bench-contacts-")
+    os.environ["PRIVATE_MEDIA_ROOT"] = workdir.name
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    if connection.vendor == "sqlite":
+        connection.settings_dict["TEST"]["NAME"] = str(Path(workdir.name) / "bench.sqlite3")
+    else:
+        connection.settings_dict["TEST"]["NAME"] = f"bench_contacts_{os.getpid()}"
+    setup_test_environment()
+    print(f"database: {connection.vendor}, preparing (migrations, reference book)…", flush=True)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        run(args, Path(workdir.name))
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        workdir.cleanup()
+
+
+def import_file(path: Path, partner: object, user: object, group: object, action: str) -> tuple[object, float]:
+    from contacts import services, tasks
+    from contacts.models import ContactImport
+
+    job = ContactImport(partner=partner, created_by=user, file_name=path.name, file_size=path.stat().st_size)
+    job.file_format = ContactImport.FileFormat.CSV
+    job.encoding, job.delimiter, job.has_header = "utf-8", ";", True
+    job.file.name = path.name  # stored in the private storage's folder, as an upload would be
+    job.save()
+    choices = dict(services.mapping_choices(job.partner))
+    mapping = ["phone", "first_name", "last_name", "birth_date", "gender", "field:city"]
+    assert all(key in choices for key in mapping)
+    services.contact_import_configure(
+        contact_import=job, by=user, mapping=mapping, existing_action=action, stop_list_action="exclude"
+    )
+    with mock.patch.object(tasks.import_contacts, "delay"):  # the task body runs below, in this process
+        services.contact_import_start(contact_import=job, by=user, group=group)
+    started = time.perf_counter()
+    tasks.import_contacts(job.pk)
+    elapsed = time.perf_counter() - started
+    job.refresh_from_db()
+    return job, elapsed
+
+
+def run(args: argparse.Namespace, folder: Path) -> None:
+    from django.db import connection
+
+    from contacts import services
+    from contacts.models import Contact
+    from tenancy import services as tenancy_services
+    from tenancy.models import Partner
+
+    owner = tenancy_services.partner_create_owner(name="Bench Owner")
+    reseller = tenancy_services.partner_create(parent=owner, kind=Partner.Kind.RESELLER, name="Bench Reseller")
+    company = tenancy_services.partner_create(parent=reseller, kind=Partner.Kind.END_USER, name="Bench Company")
+    user = tenancy_services.user_create(partner=company, email="bench@example.test", password="bench-pass-2026!")
+    services.contact_field_create(partner=company, by=user, name="City", data_type="text")
+    group = services.group_create(partner=company, by=user, name="Bench")
+
+    first, second = folder / "contacts.csv", folder / "contacts-again.csv"
+    started = time.perf_counter()
+    write_csv(first, args.rows, 1)
+    print(f"file: {first.stat().st_size / 1024 / 1024:.1f} MB written in {time.perf_counter() - started:.1f} s")
+    before = peak_mb()
+
+    job, elapsed = import_file(first, company, user, group, "add_update")
+    print(
+        f"import: {job.status}, created {job.created_count}, updated {job.updated_count}, "  # type: ignore[attr-defined]
+        f"skipped {job.skipped_count}, invalid {job.invalid_count} in {elapsed:.1f} s"  # type: ignore[attr-defined]
+    )
+    assert Contact.objects.for_partner(company).count() == args.rows
+    first_rate = args.rows / elapsed
+    again_rate = None
+    if not args.no_reimport:
+        write_csv(second, args.rows, 2)
+        job, elapsed = import_file(second, company, user, group, "add_update")
+        print(
+            f"re-import: {job.status}, created {job.created_count}, "  # type: ignore[attr-defined]
+            f"updated {job.updated_count} in {elapsed:.1f} s"  # type: ignore[attr-defined]
+        )
+        assert Contact.objects.for_partner(company).filter(first_name__endswith="-2").count() == args.rows
+        again_rate = args.rows / elapsed
+    print(f"database: {connection.vendor}")
+    print(f"rows: {args.rows} rows")
+    print(f"memory before the imports: {before:.0f} MB")
+    print(f"import: {first_rate:.0f} rows/s")
+    if again_rate is not None:
+        print(f"re-import: {again_rate:.0f} rows/s")
+    print(f"peak memory: {peak_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,464 @@
+"""The contact import that the ``import_contacts`` task runs: a stored file into contacts, in batches.
+
+The file is read as a stream and cut into batches of a few thousand rows. Each batch is parsed (numbers
+normalized with the reference book, values checked) and then written in one transaction that also
+advances the import's counters, so a task that runs again after its worker died continues after the
+last finished batch instead of starting over.
+
+Writes are set-based: the numbers the partner already has are known up front (a set of integers), so
+new numbers go straight into one multi-row insert and only known ones are read back for updating.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.services.reference import NumberResolver
+from contacts import files
+from contacts.models import Contact, ContactField, ContactImport, ImportRowError, Membership, StopEntry
+from contacts.services._sql import insert_rows
+from contacts.values import STANDARD_COLUMNS, clean_custom_value, parse_date, parse_gender, text
+
+logger = logging.getLogger(__name__)
+
+BATCH_ROWS = 5000
+MAX_STORED_ERRORS = 50_000
+STALE_AFTER = timedelta(minutes=10)
+LOOKUP_CHUNK = 1000  # known numbers read back per query (small enough for an index scan)
+
+_EXISTING_COLUMNS = (
+    "pk",
+    "phone",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "comment",
+    "custom_values",
+    "country_id",
+    "network_id",
+)
+_INSERT_COLUMNS = (
+    "partner_id",
+    "phone",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "comment",
+    "custom_values",
+    "country_id",
+    "network_id",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+)
+# What an import may change on a contact it meets again (never who created it, or when).
+_UPDATE_COLUMNS = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "comment",
+    "custom_values",
+    "country_id",
+    "network_id",
+    "updated_at",
+)
+_TEXT_LIMITS = {"first_name": 100, "last_name": 100, "comment": 1000}
+
+
+def field_key(contact_field: ContactField) -> str:
+    return f"field:{contact_field.variable}"
+
+
+@dataclass(slots=True)
+class _Parsed:
+    row: int
+    phone: str
+    country_id: int
+    network_id: int | None
+    values: dict[str, Any]
+    custom: dict[str, Any]
+
+
+@dataclass
+class _Batch:
+    """One batch after parsing: what the writer needs, and what parsing already counted."""
+
+    size: int
+    parsed: dict[str, _Parsed]
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+    duplicates: int = 0
+
+
+@dataclass
+class _Outcome:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    invalid: int = 0
+    errors: list[ImportRowError] = field(default_factory=list)
+
+
+class _Lost(Exception):
+    """The import is no longer ours (another worker took it over); stop without writing."""
+
+
+class _Importer:
+    def __init__(self, contact_import: ContactImport) -> None:
+        self.job = contact_import
+        self.partner_id = contact_import.partner_id
+        self.created_by = contact_import.created_by_id
+        self.resolver = NumberResolver()
+        self.region = contact_import.default_country.iso_code if contact_import.default_country else None
+        self.date_format = getattr(contact_import.created_by, "date_format", "YYYY-MM-DD")
+        self.fields = {field_key(f): f for f in ContactField.objects.for_partner(contact_import.partner)}
+        self.required = [f for f in self.fields.values() if f.required]
+        mapping = list(contact_import.mapping or [])
+        self.phone_index = mapping.index("phone")
+        self.columns = [(index, key) for index, key in enumerate(mapping) if key and key != "phone"]
+        self.group_id = contact_import.group_id
+        self.sender_pks: list[int | None] = (
+            [None] if contact_import.all_sender_ids else list(contact_import.sender_ids.values_list("pk", flat=True))
+        )
+        action, mode = contact_import.stop_list_action, contact_import.existing_action
+        self.block = action == ContactImport.StopListAction.BLOCK
+        self.unblock = action == ContactImport.StopListAction.UNBLOCK
+        self.exclude_stop_listed = action == ContactImport.StopListAction.EXCLUDE
+        self.update_only = mode == ContactImport.ExistingAction.UPDATE_EXISTING
+        self.add_only = mode == ContactImport.ExistingAction.ADD_NEW
+        self.stop_list_in_use = StopEntry.objects.for_partner(contact_import.partner).exists()
+        self.seen: set[int] = set()
+        # The partner's numbers when the import starts: new numbers need no lookup. One created meanwhile by
+        # someone else is caught by the insert (it skips conflicts) and then treated as known.
+        phones = Contact.objects.filter(partner_id=self.partner_id).values_list("phone", flat=True)
+        self.known: set[int] = {int(phone) for phone in phones.iterator(chunk_size=20_000)}
+        self.stored_errors = contact_import.errors.count()
+
+    # Parsing (no database) ---------------------------------------------------------------------------------------
+
+    def parse(self, row_number: int, cells: list[Any]) -> _Parsed:
+        raw = cells[self.phone_index] if self.phone_index < len(cells) else None
+        raw_phone = raw if type(raw) is str else text(raw)
+        if not raw_phone:
+            raise ValidationError(_("The phone number is empty."), code="no_phone")
+        resolved = self.resolver.resolve(raw_phone, self.region)
+        values: dict[str, Any] = {}
+        custom: dict[str, Any] = {}
+        for index, key in self.columns:
+            cell = cells[index] if index < len(cells) else None
+            if cell is None or cell == "":
+                continue
+            if key in _TEXT_LIMITS:
+                value = cell.strip() if type(cell) is str else text(cell)
+                if len(value) > _TEXT_LIMITS[key]:
+                    raise ValidationError(
+                        _("%(field)s is longer than %(max)d characters.")
+                        % {"field": STANDARD_COLUMNS[key], "max": _TEXT_LIMITS[key]},
+                        code="too_long",
+                    )
+                if value:
+                    values[key] = value
+            elif key == "birth_date":
+                values[key] = parse_date(cell, self.date_format)
+            elif key == "gender":
+                values[key] = parse_gender(cell)
+            else:
+                cleaned = clean_custom_value(self.fields[key], cell, self.date_format)
+                if cleaned is not None:
+                    custom[self.fields[key].variable] = cleaned
+        network = resolved.network
+        return _Parsed(row_number, resolved.e164, resolved.country.pk, network.pk if network else None, values, custom)
+
+    def parse_batch(self, rows: list[tuple[int, list[Any]]]) -> _Batch:
+        batch = _Batch(size=len(rows), parsed={})
+        for row_number, cells in rows:
+            if not any(cell is not None and cell != "" for cell in cells):
+                continue  # a blank line
+            try:
+                item = self.parse(row_number, cells)
+            except ValidationError as error:
+                phone = cells[self.phone_index] if self.phone_index < len(cells) else ""
+                batch.errors.append((row_number, text(phone), " ".join(error.messages)))
+                continue
+            number = int(item.phone)
+            if number in self.seen:
+                batch.duplicates += 1  # the number appears earlier in the file
+                continue
+            self.seen.add(number)
+            batch.parsed[item.phone] = item
+        return batch
+
+    # Writing (one transaction per batch) -------------------------------------------------------------------------
+
+    def _error(self, outcome: _Outcome, row: int, phone: str, reason: str) -> None:
+        outcome.invalid += 1
+        if self.stored_errors < MAX_STORED_ERRORS:
+            self.stored_errors += 1
+            outcome.errors.append(
+                ImportRowError(contact_import_id=self.job.pk, row=row, phone=phone[:100], reason=reason[:300])
+            )
+
+    def _missing_required(self, custom: dict[str, Any]) -> str | None:
+        missing = [f.name for f in self.required if custom.get(f.variable) in (None, "")]
+        if missing:
+            return _("Required fields are empty: %(fields)s.") % {"fields": ", ".join(missing)}
+        return None
+
+    def write(self, batch: _Batch) -> _Outcome:
+        outcome = _Outcome(skipped=batch.duplicates)
+        for row, phone, reason in batch.errors:
+            self._error(outcome, row, phone, reason)
+        if batch.parsed:
+            self._write(batch.parsed, outcome)
+        if outcome.errors:
+            ImportRowError.objects.bulk_create(outcome.errors)
+        return outcome
+
+    def _load(self, phones: list[str]) -> dict[str, tuple[Any, ...]]:
+        found: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(phones), LOOKUP_CHUNK):
+            rows = Contact.objects.filter(
+                partner_id=self.partner_id, phone__in=phones[start : start + LOOKUP_CHUNK]
+            ).values_list(*_EXISTING_COLUMNS)
+            found.update((row[1], row) for row in rows)
+        return found
+
+    def _write(self, parsed: dict[str, _Parsed], outcome: _Outcome) -> None:
+        known = self.known
+        existing = self._load([phone for phone in parsed if int(phone) in known])
+        now = timezone.now()
+        fresh = [item for phone, item in parsed.items() if phone not in existing]
+        new_ids, late = self._insert_new(fresh, outcome, now)
+        if late:  # created by someone else since the import started: update them like the others
+            more = self._load([item.phone for item in late])
+            existing.update(more)
+            known.update(int(phone) for phone in more)
+        touched = self._update_known(
+            [(existing[phone], item) for phone, item in parsed.items() if phone in existing], outcome, now
+        )
+        imported = touched + new_ids
+        if imported and self.group_id:
+            insert_rows(
+                Membership,
+                ("contact_id", "group_id"),
+                [(pk, self.group_id) for pk in imported],
+                ignore_conflicts=True,
+            )
+        self._stop_list(imported, touched, now)
+
+    def _insert_new(self, items: list[_Parsed], outcome: _Outcome, now: datetime) -> tuple[list[int], list[_Parsed]]:
+        """Insert the numbers the partner did not have; returns their ids and the ones that exist after all."""
+        if not items:
+            return [], []
+        if self.update_only:
+            outcome.skipped += len(items)
+            return [], []
+        rows = []
+        for item in items:
+            problem = self._missing_required(item.custom) if self.required else None
+            if problem:
+                self._error(outcome, item.row, item.phone, problem)
+                continue
+            values = item.values
+            rows.append(
+                (
+                    self.partner_id,
+                    item.phone,
+                    values.get("first_name", ""),
+                    values.get("last_name", ""),
+                    values.get("birth_date"),
+                    values.get("gender", ""),
+                    values.get("comment", ""),
+                    item.custom,
+                    item.country_id,
+                    item.network_id,
+                    self.created_by,
+                    now,
+                    now,
+                )
+            )
+        returned = insert_rows(Contact, _INSERT_COLUMNS, rows, ignore_conflicts=True, returning=("id", "phone"))
+        outcome.created += len(returned)
+        if len(returned) == len(rows):
+            return [pk for pk, _phone in returned], []
+        attempted = {row[1] for row in rows}
+        inserted = {phone for _pk, phone in returned}
+        late = [item for item in items if item.phone in attempted and item.phone not in inserted]
+        return [pk for pk, _phone in returned], late
+
+    def _update_known(
+        self, pairs: list[tuple[tuple[Any, ...], _Parsed]], outcome: _Outcome, now: datetime
+    ) -> list[int]:
+        """Apply the file's values to contacts the partner has; returns the ids of those taken in."""
+        if not pairs:
+            return []
+        if self.add_only:
+            outcome.skipped += len(pairs)
+            return []
+        blocked: set[int] = set()
+        if self.exclude_stop_listed and self.stop_list_in_use:
+            ids = [current[0] for current, _item in pairs]
+            blocked = set(StopEntry.objects.filter(contact_id__in=ids).values_list("contact_id", flat=True))
+        touched: list[int] = []
+        writes: list[tuple[Any, ...]] = []
+        for current, item in pairs:
+            pk, phone, first, last, birth, gender, comment, custom, country_id, network_id = current
+            if pk in blocked:
+                outcome.skipped += 1
+                continue
+            merged = {**custom, **item.custom} if item.custom else custom
+            problem = self._missing_required(merged) if self.required else None
+            if problem:
+                self._error(outcome, item.row, phone, problem)
+                continue
+            values = item.values
+            after = (
+                values.get("first_name", first),
+                values.get("last_name", last),
+                values.get("birth_date", birth),
+                values.get("gender", gender),
+                values.get("comment", comment),
+            )
+            location = (item.country_id, item.network_id)
+            if (
+                after != (first, last, birth, gender, comment)
+                or merged != custom
+                or location != (country_id, network_id)
+            ):
+                writes.append((self.partner_id, phone, *after, merged, *location, self.created_by, now, now))
+            touched.append(pk)
+            outcome.updated += 1
+        # Written as inserts that meet their existing rows: the database updates them in place, in one statement.
+        insert_rows(Contact, _INSERT_COLUMNS, writes, conflict=("partner_id", "phone"), update=_UPDATE_COLUMNS)
+        return touched
+
+    def _stop_list(self, imported: list[int], known_ids: list[int], now: datetime) -> None:
+        if not imported or not self.sender_pks:
+            return
+        if self.block:
+            insert_rows(
+                StopEntry,
+                ("partner_id", "contact_id", "sender_id", "created_by_id", "created_at"),
+                [(self.partner_id, pk, sender, self.created_by, now) for pk in imported for sender in self.sender_pks],
+                ignore_conflicts=True,
+            )
+        elif self.unblock and known_ids and self.stop_list_in_use:
+            entries = StopEntry.objects.filter(contact_id__in=known_ids)
+            if self.sender_pks != [None]:
+                entries = entries.filter(sender_id__in=self.sender_pks)
+            entries.delete()
+
+
+# Running -----------------------------------------------------------------------------------------------------------
+
+
+def _claim(contact_import: ContactImport) -> bool:
+    """Take the import for this worker: a queued one, or one whose worker stopped reporting (it died)."""
+    now = timezone.now()
+    stale = Q(status=ContactImport.Status.PROCESSING, heartbeat_at__lt=now - STALE_AFTER)
+    return bool(
+        ContactImport.objects.filter(pk=contact_import.pk)
+        .filter(Q(status=ContactImport.Status.QUEUED) | stale)
+        .update(status=ContactImport.Status.PROCESSING, started_at=Coalesce("started_at", now), heartbeat_at=now)
+    )
+
+
+def _fail(contact_import: ContactImport, reason: str) -> None:
+    ContactImport.objects.filter(pk=contact_import.pk, status=ContactImport.Status.PROCESSING).update(
+        status=ContactImport.Status.FAILED, failure_reason=reason[:500], finished_at=timezone.now()
+    )
+
+
+def run_import(contact_import: ContactImport, batch_rows: int = BATCH_ROWS) -> ContactImport:
+    if not _claim(contact_import):
+        contact_import.refresh_from_db()
+        return contact_import
+    contact_import.refresh_from_db()
+    try:
+        _run(contact_import, batch_rows)
+    except _Lost:
+        logger.warning("contact import %s was taken over by another worker", contact_import.pk)
+    except (ValidationError, UnicodeError, ValueError, KeyError) as error:
+        reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        _fail(contact_import, _("The file could not be read: %(error)s") % {"error": reason})
+    except Exception:
+        logger.exception("contact import %s failed", contact_import.pk)
+        _fail(contact_import, _("The import stopped because of an internal error; please try again."))
+        raise
+    contact_import.refresh_from_db()
+    return contact_import
+
+
+def _data_rows(contact_import: ContactImport, reader: Iterator[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
+    """(row number in the file, cells) of every data row; blank rows keep their number."""
+    if contact_import.has_header:
+        next(reader, None)
+    yield from enumerate(reader, start=2 if contact_import.has_header else 1)
+
+
+def _commit(importer: _Importer, batch: _Batch, job_pk: int, done: int) -> int:
+    """Write one batch and advance the counters in the same transaction; the rows processed so far."""
+    with transaction.atomic():
+        outcome = importer.write(batch)
+        advanced = ContactImport.objects.filter(
+            pk=job_pk, status=ContactImport.Status.PROCESSING, processed_rows=done
+        ).update(
+            processed_rows=F("processed_rows") + batch.size,
+            created_count=F("created_count") + outcome.created,
+            updated_count=F("updated_count") + outcome.updated,
+            skipped_count=F("skipped_count") + outcome.skipped,
+            invalid_count=F("invalid_count") + outcome.invalid,
+            heartbeat_at=timezone.now(),
+        )
+        if not advanced:
+            raise _Lost
+    return done + batch.size
+
+
+def _run(contact_import: ContactImport, batch_rows: int) -> None:
+    if not contact_import.total_rows:
+        total = max(files.count_rows(contact_import) - (1 if contact_import.has_header else 0), 0)
+        ContactImport.objects.filter(pk=contact_import.pk).update(total_rows=total)
+    importer = _Importer(contact_import)
+    done = contact_import.processed_rows
+    with files.open_rows(contact_import) as reader:
+        rows = _data_rows(contact_import, reader)
+        if done:
+            next(islice(rows, done, done), None)  # resume after the batches already committed
+        for chunk in iter(lambda: list(islice(rows, batch_rows)), []):
+            done = _commit(importer, importer.parse_batch(chunk), contact_import.pk, done)
+    _finish(contact_import)
+
+
+def _finish(contact_import: ContactImport) -> None:
+    with transaction.atomic():
+        job = ContactImport.objects.select_for_update().get(pk=contact_import.pk)
+        if job.status != ContactImport.Status.PROCESSING:
+            return
+        if job.invalid_count:
+            rows = ((error.row, error.phone, error.reason) for error in job.errors.order_by("row", "pk").iterator(2000))
+            handle = files.write_csv([str(_("Row")), str(_("Phone")), str(_("Reason"))], rows)
+            try:
+                stem = job.file_name.rsplit(".", 1)[0][:80] or "import"
+                job.error_file.save(f"{stem}-errors.csv", File(handle), save=False)
+            finally:
+                handle.close()
+        job.status = ContactImport.Status.COMPLETED
+        job.total_rows = job.processed_rows
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "total_rows", "finished_at", "error_file"])
