@@ -40,7 +40,7 @@
     var start = field.selectionStart || field.value.length, end = field.selectionEnd || start;
     field.value = field.value.slice(0, start) + text + field.value.slice(end);
     field.focus();
-    field.dispatchEvent(new Event("input"));
+    field.dispatchEvent(new Event("input", { bubbles: true }));
   }
   document.addEventListener("click", function (event) {
     var insert = event.target.closest("[data-insert]");
@@ -51,7 +51,7 @@
       var mark = wrap.getAttribute("data-wrap");
       var s = field.selectionStart, e = field.selectionEnd;
       field.value = field.value.slice(0, s) + mark + field.value.slice(s, e) + mark + field.value.slice(e);
-      field.dispatchEvent(new Event("input"));
+      field.dispatchEvent(new Event("input", { bubbles: true }));
     }
     var add = event.target.closest("[data-add-button]");
     if (add) {
@@ -108,7 +108,7 @@
       var channel = select.id.replace(/^id_/, "").replace(/_template$/, "");
       var item = templates[select.value];
       var text = document.getElementById("id_" + channel + "_text");
-      if (text && item.text) { text.value = item.text; text.dispatchEvent(new Event("input")); }
+      if (text && item.text) { text.value = item.text; text.dispatchEvent(new Event("input", { bubbles: true })); }
       var sender = document.getElementById("id_" + channel + "_sender");
       if (sender && item.sender) sender.value = item.sender;
       ["image_url", "button_caption", "button_url"].forEach(function (name) {
