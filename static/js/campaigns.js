@@ -28,7 +28,8 @@
     if (!field) return;
     var update = function () {
       var result = parts(box.getAttribute("data-channel"), field.value);
-      box.textContent = result.chars + " · " + result.parts + (result.encoding ? " · " + result.encoding : "");
+      box.textContent = (box.getAttribute("data-label-chars") || "") + ": " + result.chars + " · " +
+        (box.getAttribute("data-label-parts") || "") + ": " + result.parts + (result.encoding ? " · " + result.encoding : "");
       box.setAttribute("data-parts", result.parts);
     };
     field.addEventListener("input", update);

@@ -71,7 +71,7 @@ def test_sms_campaign_then_viber_cascade(page: Page, live_server: Any, sender_te
     page.locator("#id_sms_text").fill("Hola ")
     page.locator("[data-insert='{firstname}'][data-target='id_sms_text']").click()
     expect(page.locator("[data-preview-text=sms]")).to_contain_text("Hola {firstname}")
-    expect(page.locator("[data-counter-for=id_sms_text]")).to_contain_text("1 · GSM-7")
+    expect(page.locator("[data-counter-for=id_sms_text]")).to_contain_text("Parts: 1 · GSM-7")
     shot("setup")
     page.get_by_test_id("next").click()
 
