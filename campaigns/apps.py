@@ -13,3 +13,8 @@ class CampaignsConfig(AppConfig):
 
         approvals.register(CAMPAIGN_KIND, CampaignApprovalHandler())
         approvals.register(TEMPLATE_KIND, TemplateApprovalHandler())
+
+        from campaigns.services import group_use_reason
+        from contacts.services.groups import register_group_use_check
+
+        register_group_use_check(group_use_reason)

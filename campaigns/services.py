@@ -458,6 +458,17 @@ def campaign_copy(*, campaign: Campaign, by: User | None) -> Campaign:
     return copy
 
 
+def group_use_reason(group: Group) -> str | None:
+    """Why a contact group cannot be deleted: a campaign that has not finished sends to it."""
+    active = [Campaign.Status.WAITING, Campaign.Status.SCHEDULED, Campaign.Status.IN_PROGRESS, Campaign.Status.PAUSED]
+    names = list(
+        Campaign.objects.filter(groups=group, status__in=active, is_deleted=False).values_list("name", flat=True)[:3]
+    )
+    if not names:
+        return None
+    return _("Campaigns still send to this group: %(names)s.") % {"names": ", ".join(names)}
+
+
 # Validation and estimate -------------------------------------------------------------------------------------------
 
 

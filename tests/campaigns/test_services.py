@@ -239,3 +239,11 @@ def test_estimate_counts_destinations_and_cost(world: World) -> None:
     assert estimate.cost == Decimal("0.03")
     assert services.estimate_parts("sms", "{first_name}" * 16) == 1
     assert services.estimate_parts("sms", "{first_name}" * 17) == 2
+
+
+def test_a_group_of_a_running_campaign_cannot_be_deleted(world: World) -> None:
+    from contacts.services.groups import group_in_use
+
+    assert group_in_use(world.group) == []
+    services.campaign_launch(campaign=draft(world, name="Weekly", send_at=timezone.now() + timedelta(days=1)), by=None)
+    assert group_in_use(world.group) == ["Campaigns still send to this group: Weekly."]
