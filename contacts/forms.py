@@ -18,11 +18,12 @@ DATE_WIDGET = {"type": "date"}
 
 
 class GroupChoiceField(forms.ModelChoiceField):
-    """Groups with their nesting shown by indentation."""
+    """Groups with their nesting shown by indentation (``tree``: the partner's group tree, when already read)."""
 
-    def __init__(self, partner: Partner, **kwargs: Any) -> None:
+    def __init__(self, partner: Partner, tree: list[tuple[Group, int]] | None = None, **kwargs: Any) -> None:
         super().__init__(queryset=Group.objects.for_partner(partner), **kwargs)
-        ordered = [(group.pk, "\u2003" * depth + group.name) for group, depth in group_tree(partner)]
+        tree = group_tree(partner) if tree is None else tree
+        ordered = [(group.pk, "\u2003" * depth + group.name) for group, depth in tree]
         empty: list[tuple[Any, Any]] = [("", self.empty_label or "")] if self.empty_label is not None else []
         self.choices = empty + ordered
 
@@ -68,10 +69,18 @@ class ContactFilterForm(forms.Form):
     comment = forms.CharField(label=_("Comment contains"), required=False, max_length=100)
 
     def __init__(
-        self, *args: Any, partner: Partner, fields: list[ContactField], stop_list: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        partner: Partner,
+        fields: list[ContactField],
+        stop_list: bool = False,
+        tree: list[tuple[Group, int]] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"] = GroupChoiceField(partner, label=_("Group"), required=False, empty_label=_("Any group"))
+        self.fields["group"] = GroupChoiceField(
+            partner, tree, label=_("Group"), required=False, empty_label=_("Any group")
+        )
         user_field: Any = self.fields["user"]
         user_field.queryset = partner_users(partner)
         user_field.empty_label = _("Any user")

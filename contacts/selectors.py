@@ -218,8 +218,17 @@ def partner_users(partner: Partner) -> QuerySet[User]:
 # Table columns --------------------------------------------------------------------------------------------------
 
 
-def table_columns(*, user: User, table: str, fields: Sequence[ContactField]) -> list[Column]:
-    """The user's columns for ``table`` in their order; columns they never arranged come last, shown by default."""
+def table_settings(*, user: User, table: str) -> TableSettings | None:
+    return TableSettings.objects.filter(user=user, table=table).first()
+
+
+def table_columns(
+    *, user: User, table: str, fields: Sequence[ContactField], saved: TableSettings | None | bool = False
+) -> list[Column]:
+    """The user's columns for ``table`` in their order; columns they never arranged come last, shown by default.
+
+    ``saved`` is the user's settings row when the caller has read it already (None: the user has none).
+    """
     available: dict[str, Column] = {}
     for key, label in SYSTEM_COLUMNS.items():
         available[key] = Column(key, str(label), key in DEFAULT_VISIBLE, "system")
@@ -229,19 +238,16 @@ def table_columns(*, user: User, table: str, fields: Sequence[ContactField]) -> 
         available[key] = Column(key, str(label), key in DEFAULT_VISIBLE, "standard")
     for field in fields:
         available[field.column_key] = Column(field.column_key, field.name, True, "custom", field)
-    saved = TableSettings.objects.filter(user=user, table=table).values_list("columns", flat=True).first() or []
+    if saved is False:
+        saved = table_settings(user=user, table=table)
+    arranged = saved.columns if isinstance(saved, TableSettings) else []
     ordered: list[Column] = []
-    for entry in saved:
+    for entry in arranged:
         column = available.pop(str(entry.get("key")), None) if isinstance(entry, dict) else None
         if column is not None:
             ordered.append(Column(column.key, column.label, bool(entry.get("visible")), column.kind, column.field))
     ordered.extend(available.values())
     return ordered
-
-
-def table_page_size(*, user: User, table: str, default: int = 20) -> int:
-    size = TableSettings.objects.filter(user=user, table=table).values_list("per_page", flat=True).first()
-    return size or default
 
 
 def cell_value(contact: Contact, column: Column, date_format: str = "YYYY-MM-DD") -> Any:

@@ -404,9 +404,12 @@ def table_settings_save(
 
 
 def table_settings_page_size(*, user: User, table: str, per_page: int) -> None:
-    if per_page in PER_PAGE_CHOICES and user.partner is not None:
-        TableSettings.objects.update_or_create(
-            user=user, table=table, defaults={"per_page": per_page, "partner": user.partner}
+    """Remember the rows-per-page choice of a table."""
+    if per_page not in PER_PAGE_CHOICES or user.partner is None:
+        return
+    if not TableSettings.objects.filter(user=user, table=table).update(per_page=per_page):
+        TableSettings.objects.get_or_create(
+            user=user, table=table, defaults={"partner": user.partner, "per_page": per_page}
         )
 
 

@@ -55,10 +55,15 @@ def contact_fields(partner: Partner) -> list[ContactField]:
 
 
 def filtered_contacts(
-    partner: Partner, params: QueryDict, fields: list[ContactField], *, stop_list: bool = False
+    partner: Partner,
+    params: QueryDict,
+    fields: list[ContactField],
+    *,
+    stop_list: bool = False,
+    tree: list[tuple[Any, int]] | None = None,
 ) -> tuple[ContactFilterForm, Any]:
     """The filter form and the contacts it selects (the stop list shows contacts with a block only)."""
-    form = ContactFilterForm(params or None, partner=partner, fields=fields, stop_list=stop_list)
+    form = ContactFilterForm(params or None, partner=partner, fields=fields, stop_list=stop_list, tree=tree)
     form.is_valid()
     contacts = selectors.contact_list(partner=partner, filters=getattr(form, "cleaned_data", {}), fields=fields)
     if stop_list:

@@ -58,26 +58,38 @@ class ContactTableView(CampaignPortalMixin, ListView):
         return contact_fields(partner_of(self.request))
 
     @cached_property
+    def tree(self) -> list[tuple[Group, int]]:
+        return selectors.group_tree(partner_of(self.request))
+
+    @cached_property
     def filtered(self) -> tuple[Any, QuerySet[Contact]]:
-        return filtered_contacts(partner_of(self.request), self.request.GET, self.fields, stop_list=self.stop_list)
+        partner = partner_of(self.request)
+        return filtered_contacts(partner, self.request.GET, self.fields, stop_list=self.stop_list, tree=self.tree)
+
+    @cached_property
+    def saved_settings(self) -> TableSettings | None:
+        return selectors.table_settings(user=user_of(self.request), table=self.table)
 
     @cached_property
     def columns(self) -> list[Column]:
-        return selectors.table_columns(user=user_of(self.request), table=self.table, fields=self.fields)
+        user = user_of(self.request)
+        return selectors.table_columns(user=user, table=self.table, fields=self.fields, saved=self.saved_settings)
 
     def get_paginate_by(self, queryset: Any) -> int:
+        saved = self.saved_settings.per_page if self.saved_settings else PER_PAGE_CHOICES[0]
         requested = self.request.GET.get("per_page", "")
         if requested.isdigit() and int(requested) in PER_PAGE_CHOICES:
-            services.table_settings_page_size(user=user_of(self.request), table=self.table, per_page=int(requested))
+            if int(requested) != saved:
+                services.table_settings_page_size(user=user_of(self.request), table=self.table, per_page=int(requested))
             return int(requested)
-        return selectors.table_page_size(user=user_of(self.request), table=self.table)
+        return saved
 
     def get_queryset(self) -> QuerySet[Contact]:
         return selectors.with_table_data(self.filtered[1], stop_entries=self.stop_list)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         partner = partner_of(self.request)
-        tree = selectors.group_tree(partner)
+        tree = self.tree
         context = super().get_context_data(**kwargs)
         context.update(
             tab=self.tab,
