@@ -15,7 +15,7 @@ from contacts import services
 from contacts.models import MAX_UPLOAD_BYTES, Contact, ContactField, ContactImport, Group, StopEntry, TableSettings
 from senders.models import SenderID
 from tenancy.models import Partner, User
-from tests.contacts.factories import csv_upload, make_contact, make_contact_field, make_group, run_import, xlsx_bytes
+from tests.contacts.factories import csv_upload, make_contact, make_group, run_import, xlsx_bytes
 from tests.factories import Tenant
 
 LIST = reverse("contacts:list")
