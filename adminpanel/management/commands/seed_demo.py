@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from api import demo as api_demo
 from billing import demo as billing_demo
+from contacts import demo as contact_demo
 from messaging import demo as messaging_demo
 from senders import demo as sender_demo
 from tenancy import demo
@@ -15,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         tenants = demo.seed()
         sender_demo.seed(tenants)
+        contact_demo.seed(tenants)
         billing_demo.seed(tenants)
         messaging_demo.seed(tenants)
         api_key = api_demo.seed(tenants)
