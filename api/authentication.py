@@ -42,8 +42,10 @@ def bearer_token(request: Request) -> str | None:
         raise AuthFailed("invalid_header", _("Send the key as “Authorization: Bearer <key>”.")) from error
 
 
-def _usable(user: User | None) -> User:
-    if user is None or not user.is_active or user.partner is None or not partner_can_sign_in(user.partner):
+def _usable(user: User | None, *, check_partner: bool = True) -> User:
+    if user is None or not user.is_active or user.partner is None:
+        raise AuthFailed("account_disabled", _("This account is disabled."))
+    if check_partner and not partner_can_sign_in(user.partner):
         raise AuthFailed("account_disabled", _("This account is disabled."))
     return user
 
@@ -65,7 +67,7 @@ class BearerAuthentication(BaseAuthentication):
             key = api_key_for_token(token)
         except AuthError as error:
             raise AuthFailed(error.code, error.message) from error
-        user = _usable(key.user)
+        user = _usable(key.user, check_partner=key.user is not None and key.user.partner_id != key.partner_id)
         if not partner_can_sign_in(key.partner):
             raise AuthFailed("account_disabled", _("This account is disabled."))
         api_key_touch(api_key=key)

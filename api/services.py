@@ -169,7 +169,7 @@ def api_key_for_token(token: str, *, now: datetime | None = None) -> ApiKey:
     if claims.kind != tokens.KIND_API_KEY:
         raise AuthError("invalid_token", _("The API key is not valid."))
     key = (
-        ApiKey.objects.select_related("partner", "user")
+        ApiKey.objects.select_related("partner", "user__partner")
         .filter(pk=claims.subject, jti_hash=tokens.jti_hash(claims.jti))
         .first()
     )

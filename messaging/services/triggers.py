@@ -25,4 +25,4 @@ def trigger(name: str) -> None:
         }[name]
         task.apply_async()  # type: ignore[attr-defined]
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)  # a broker hiccup must not fail the request that wrote the rows

@@ -1,0 +1,221 @@
+"""Benchmark: ``/api/send_sms`` behind gunicorn (2 sync workers) on PostgreSQL and Redis.
+
+(a) 700-recipient POSTs, one at a time: p50 and p95 latency;
+(b) single-recipient POSTs from 16 concurrent clients for a fixed time: requests per second.
+
+A throwaway database ``bench_api_<pid>`` is created and dropped; the Redis database given is FLUSHED, so
+use a spare number. No Celery worker runs: the messages stay PREPARED, which is what the request costs.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+    REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/api_send.py
+
+Options: ``--bulk-requests`` (default 40), ``--seconds`` (default 15), ``--clients`` (default 16),
+``--workers`` (gunicorn workers, default 2). The last lines print the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="send_sms latency and throughput")
+    parser.add_argument("--bulk-requests", type=int, default=40)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    return parser.parse_args()
+
+
+def admin_url(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
+
+
+def prepare_database() -> tuple[str, str]:
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres") or not os.environ.get("REDIS_URL"):
+        sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL (a spare Redis database: it is flushed).")
+    name = f"bench_api_{os.getpid()}"
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(url)
+    os.environ["DATABASE_URL"] = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+    import redis
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    return name, url
+
+
+def drop_database(name: str, url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def setup() -> str:
+    """An end user with an SMS plan for Spain, money, an enabled sender ID and an API key; returns the key."""
+    from decimal import Decimal
+
+    from api import services as api_services
+    from billing import services as billing
+    from billing.models import BillingChannel, Country, Rate, RatePlan
+    from senders.models import SenderID
+    from tenancy import services as tenancy_services
+    from tenancy.models import Channel, Partner
+
+    owner = tenancy_services.partner_create_owner(name="Bench Owner")
+    reseller = tenancy_services.partner_create(parent=owner, kind=Partner.Kind.RESELLER, name="Bench Reseller")
+    company = tenancy_services.partner_create(parent=reseller, kind=Partner.Kind.END_USER, name="Bench Company")
+    user = tenancy_services.user_create(partner=company, email="bench@example.test", password="bench-pass-2026!")  # noqa: S106
+    plan = RatePlan.objects.create(partner=reseller, name="Bench SMS", channel=BillingChannel.SMS)
+    Rate.objects.create(plan=plan, country=Country.objects.get(iso_code="ES"), price=Decimal("0.03"))
+    billing.plan_subscribe(partner=company, plan=plan, by=None)
+    billing.balance_change(partner=company, amount=Decimal("100000"), type="payment", by=None, description="bench")
+    SenderID.objects.create(partner=company, value="BenchShop", channel=Channel.SMS, status=SenderID.Status.ENABLED)
+    return api_services.api_key_create(partner=company, by=user, name="bench", expiration="never").secret
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_gunicorn(workers: int, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    log = (workdir / "gunicorn.log").open("wb")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"],
+        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start; see " + str(workdir / "gunicorn.log"))
+
+
+def post(port: int, key: str, payload: list[dict[str, Any]]) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(
+            "POST", "/api/send_sms", json.dumps(payload),
+            {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )  # fmt: skip
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def spanish_numbers(count: int) -> list[str]:
+    return [f"346{n:08d}" for n in random.sample(range(10**8), count)]
+
+
+def bulk(port: int, key: str, requests: int) -> list[float]:
+    timings = []
+    for _ in range(requests):
+        payload = [{"channels": ["SMS"], "from": "BenchShop", "to": spanish_numbers(700), "message": "Bench"}]
+        started = time.perf_counter()
+        status, body = post(port, key, payload)
+        timings.append((time.perf_counter() - started) * 1000)
+        if status != 200 or len(json.loads(body)["results"]) != 700:
+            raise RuntimeError(f"bulk request failed: {status} {body[:300]!r}")
+    return timings
+
+
+def single(port: int, key: str, clients: int, seconds: float) -> tuple[int, int]:
+    done = [0]
+    failed = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        while time.perf_counter() < deadline:
+            payload = [{"channels": ["SMS"], "from": "BenchShop", "to": spanish_numbers(1)[0], "message": "Hi"}]
+            status, _body = post(port, key, payload)
+            with lock:
+                done[0] += 1
+                failed[0] += status != 200
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done[0], failed[0]
+
+
+def main() -> None:
+    args = parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    os.environ["VAR_DIR"] = str(workdir)
+    database, original_url = prepare_database()
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    server = None
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connections
+
+        print(f"database: {os.environ['DATABASE_URL']}, preparing…", flush=True)
+        call_command("migrate", verbosity=0)
+        key = setup()
+        connections.close_all()
+        port = free_port()
+        server = start_gunicorn(args.workers, port, workdir)
+        post(port, key, [{"channels": ["SMS"], "from": "BenchShop", "to": "34600000001", "message": "warm-up"}])
+        started = time.perf_counter()
+        for number in range(50):
+            post(port, key, [{"channels": ["SMS"], "from": "BenchShop", "to": f"3461{number:07d}", "message": "Hi"}])
+        sequential = (time.perf_counter() - started) / 50 * 1000
+        timings = sorted(bulk(port, key, args.bulk_requests))
+        p50 = statistics.median(timings)
+        p95 = timings[min(len(timings) - 1, int(round(0.95 * len(timings))) - 1)]
+        count, failed = single(port, key, args.clients, args.seconds)
+        print(f"gunicorn workers: {args.workers}; database: postgresql; cache and broker: redis")
+        print(f"one client, single-recipient requests one after another: {sequential:.1f} ms each")
+        print(f"700-recipient requests: {len(timings)}; p50 {p50:.0f} ms; p95 {p95:.0f} ms")
+        print(f"single-recipient requests: {count} in {args.seconds:.0f} s from {args.clients} clients "
+              f"({failed} failed): {count / args.seconds:.0f} requests/s")  # fmt: skip
+    finally:
+        if server is not None and server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(database, original_url)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
