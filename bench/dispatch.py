@@ -2,14 +2,14 @@
 
 A 200,000-message SMS campaign to Spanish and Swedish numbers (1–3 parts, charged from a rate plan)
 is enqueued in chunks of 5,000 with ``messaging.services.enqueue_messages``, the way the recipient
-expansion does it. Real ``celery worker`` processes (with beat) dispatch it through the built-in
-simulator vendor with instant delivery reports (latency 0, 90 % delivered), and process the reports.
-The script polls the campaign counters and prints:
+expansion does it (its rate is printed too). Then real ``celery worker`` processes (with beat) start,
+dispatch the queue through the built-in simulator vendor with instant delivery reports (latency 0,
+90 % delivered) and process the reports, both at once. The script polls the campaign counters and prints:
 
-- ``submitted/s``: messages / seconds from the first message leaving the queue to the last one
-  submitted to the vendor (SENT or already final);
+- ``submitted/s``: messages / seconds from the first message leaving the queue (the workers are up)
+  to the last message submitted to the vendor (SENT or already final);
 - ``dlr processed/s``: delivery reports / seconds from the first final status to the last one;
-- ``time to all final``: seconds from the start of the enqueue to the last final status.
+- ``time to all final``: seconds from the first message leaving the queue to the last final status.
 
 Afterwards it checks that every message is final, that the simulator received each message exactly
 once, and that the partner's balance equals the sum of its ledger.
@@ -48,6 +48,7 @@ sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
 QUEUES = "default,expand,dispatch,dlr,callbacks,io"
 CAMPAIGN_ID = 1
+WORKERS: list[subprocess.Popen[bytes]] = []
 
 
 def parse_args() -> argparse.Namespace:
@@ -125,7 +126,6 @@ def main() -> None:
     original_url = os.environ.get("DATABASE_URL", "")
     database = prepare_environment(workdir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    workers = None
     try:
         import django
 
@@ -135,11 +135,10 @@ def main() -> None:
         print(f"database: {os.environ['DATABASE_URL']}, preparing (migrations, reference book)…", flush=True)
         call_command("migrate", verbosity=0)
         company = setup()
-        workers = start_workers(args.workers, workdir)
-        run(args, company)
+        run(args, company, lambda: start_workers(args.workers, workdir))
     finally:
-        if workers is not None:
-            stop_workers(workers)
+        if WORKERS:
+            stop_workers(WORKERS[0])
         if database and not args.keep:
             from django.db import connections
 
@@ -195,7 +194,7 @@ def counts() -> dict[str, int]:
     return {key: int(value or 0) for key, value in totals.items()}
 
 
-def run(args: argparse.Namespace, company) -> None:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, company, start) -> None:  # type: ignore[no-untyped-def]
     from django.db import connection
 
     from billing.services import ledger_total
@@ -208,24 +207,22 @@ def run(args: argparse.Namespace, company) -> None:  # type: ignore[no-untyped-d
     steps = [[ChannelContent(channel=Channel.SMS, sender="BenchShop", text=text)] for text in texts]
     numbers = [f"346{index:08d}" if rng.random() < 0.7 else f"467{index:08d}" for index in range(args.messages)]
     print(f"messages: {args.messages}, worker processes: {args.workers}", flush=True)
+    enqueue_started = time.perf_counter()
+    for position in range(0, len(numbers), args.chunk):
+        chunk = numbers[position : position + args.chunk]
+        enqueue_messages(
+            partner=company,
+            messages=[OutgoingMessage(number, steps[index % 3]) for index, number in enumerate(chunk)],
+            campaign_id=CAMPAIGN_ID,
+        )
+    enqueue_seconds = time.perf_counter() - enqueue_started
+    print(f"  enqueued {args.messages} in {enqueue_seconds:.1f} s; starting the workers", flush=True)
+    WORKERS.append(start())
     started = time.perf_counter()
-    enqueue_done = None
     first_out = submitted_at = first_final = all_final = None
-    position = 0
     last_report = started
     while True:
-        if position < len(numbers):
-            chunk = numbers[position : position + args.chunk]
-            enqueue_messages(
-                partner=company,
-                messages=[OutgoingMessage(number, steps[index % 3]) for index, number in enumerate(chunk)],
-                campaign_id=CAMPAIGN_ID,
-            )
-            position += len(chunk)
-            if position >= len(numbers):
-                enqueue_done = time.perf_counter()
-        else:
-            time.sleep(0.2)
+        time.sleep(0.1)
         now = time.perf_counter()
         state = counts()
         waiting = state["prepared_messages"] + state["billed_messages"]
@@ -234,17 +231,17 @@ def run(args: argparse.Namespace, company) -> None:  # type: ignore[no-untyped-d
             first_out = now
         if first_final is None and final:
             first_final = now
-        if submitted_at is None and enqueue_done and waiting == 0:
+        if submitted_at is None and waiting == 0:
             submitted_at = now
-        if enqueue_done and final >= args.messages:
+        if final >= args.messages:
             all_final = now
             break
         if now - last_report > 5:
             last_report = now
-            print(f"  t={now - started:6.1f}s enqueued={position} waiting={waiting} final={final}", flush=True)
+            print(f"  t={now - started:6.1f}s waiting={waiting} final={final}", flush=True)
         if now - started > args.timeout:
             raise SystemExit(f"timeout: {state}")
-    assert enqueue_done and first_out and submitted_at and first_final and all_final
+    assert first_out and submitted_at and first_final and all_final
 
     company.refresh_from_db()
     ledger = ledger_total(company)
@@ -263,10 +260,11 @@ def run(args: argparse.Namespace, company) -> None:  # type: ignore[no-untyped-d
     print(f"database: {connection.vendor}; broker: {os.environ.get('REDIS_URL') and 'redis' or 'filesystem'}")
     print(f"statuses: {statuses}")
     print(f"balance {company.balance} = ledger {ledger}; messages submitted twice: {duplicates}")
-    print(f"enqueue: {args.messages / (enqueue_done - started):.0f} msg/s")
+    print(f"enqueue (before the workers start): {args.messages / enqueue_seconds:.0f} msg/s")
+    print(f"worker start-up: {first_out - started:.1f} s (not counted below)")
     print(f"submitted/s: {args.messages / max(1e-9, submitted_at - first_out):.0f} msg/s")
     print(f"dlr processed/s: {args.messages / max(1e-9, all_final - first_final):.0f} dlr/s")
-    print(f"time to all final: {all_final - started:.1f} s")
+    print(f"time to all final: {all_final - first_out:.1f} s")
 
 
 if __name__ == "__main__":

@@ -115,7 +115,8 @@ class Connector:
         """Whether a message whose outcome is unknown may be sent again (the vendor drops duplicates)."""
         return bool(self.settings.get("idempotent", False))
 
-    def expected_id(self, message: Outbound) -> str:
+    def expected_id(self, *, ref: int, uuid: str) -> str:
+        """The vendor id a message will get, for connectors with ``predictable_ids``."""
         raise NotImplementedError
 
     def submit(self, messages: Sequence[Outbound]) -> list[SubmitResult]:

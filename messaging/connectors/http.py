@@ -129,8 +129,8 @@ class HttpConnector(Connector):
     def predictable_ids(self) -> bool:  # type: ignore[override]
         return not self.settings.get("response_id_path")
 
-    def expected_id(self, message: Outbound) -> str:
-        return message.uuid
+    def expected_id(self, *, ref: int, uuid: str) -> str:
+        return uuid
 
     def dlr_url(self) -> str:
         base = str(self.settings.get("dlr_base_url") or getattr(django_settings, "MESSAGING_PUBLIC_URL", ""))
@@ -204,7 +204,7 @@ class HttpConnector(Connector):
             elif not 200 <= answer.status < 300:
                 results.append(SubmitResult.rejected(f"Rejected by vendor (HTTP {answer.status}): {answer.text[:150]}"))
             elif not id_path:
-                results.append(SubmitResult.ok(self.expected_id(message)))
+                results.append(SubmitResult.ok(self.expected_id(ref=message.ref, uuid=message.uuid)))
             else:
                 try:
                     vendor_id = dig(json.loads(answer.body), id_path)

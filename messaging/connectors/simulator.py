@@ -101,8 +101,8 @@ class SimulatorConnector(Connector):
         digest = hashlib.blake2b(f"{self.seed}:{ref}:{what}".encode(), digest_size=8).digest()
         return int.from_bytes(digest, "big") / SCALE
 
-    def expected_id(self, message: Outbound) -> str:
-        return f"sim-{self.vendor_id}-{message.ref}"
+    def expected_id(self, *, ref: int, uuid: str = "") -> str:
+        return f"sim-{self.vendor_id}-{ref}"
 
     def delivery_ratio_for(self, mccmnc: str) -> float:
         ratios = self.network_ratios
@@ -120,7 +120,7 @@ class SimulatorConnector(Connector):
             if self.reject_ratio and self.draw(ref, "reject") < self.reject_ratio:
                 results.append(SubmitResult.rejected(REJECTED))
                 continue
-            vendor_id = self.expected_id(message)
+            vendor_id = self.expected_id(ref=ref)
             results.append(SubmitResult.ok(vendor_id))
             delay = low if high <= low else low + (high - low) * self.draw(ref, "latency")
             due = now + timedelta(seconds=delay)

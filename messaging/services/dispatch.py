@@ -24,7 +24,8 @@ import secrets
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +39,7 @@ from messaging import ratelimit, routing
 from messaging.connectors import Lookup, Outbound, SubmitResult
 from messaging.models import FINAL_STATUSES, CampaignDispatch, Message, MessageStatus
 from messaging.services.effects import STATE_COLUMNS, Effects, status_wait
-from messaging.services.sql import bulk_update_rows
+from messaging.services.sql import bulk_update_rows, conditional_update
 from messaging.services.triggers import trigger
 from senders.models import SenderID
 from tenancy.models import Channel, Partner
@@ -80,7 +81,7 @@ RELEASE_WRITE = ("claim", "due_at", "error")
 
 
 def batch_size() -> int:
-    return int(getattr(settings, "MESSAGING_DISPATCH_BATCH", 500))
+    return int(getattr(settings, "MESSAGING_DISPATCH_BATCH", 1000))
 
 
 def claim_timeout() -> float:
@@ -98,17 +99,25 @@ def billing_product(channel: str, purpose: str) -> str:
 
 
 def _charge_key(row: dict[str, Any]) -> tuple[int, str, str, str, str]:
-    product = billing_product(row["channel"], row["purpose"])
     day = row["created_at"].date()
-    if row["is_reply"]:
-        return (row["partner_id"], product, f"reply:{product}:{day.isoformat()}", TransactionType.REPLY_TO_MO,
+    return _charge_key_of(
+        row["partner_id"], row["channel"], row["purpose"], row["is_reply"], row["campaign_id"], row["label"], day
+    )
+
+
+@lru_cache(maxsize=4096)
+def _charge_key_of(
+    partner_id: int, channel: str, purpose: str, is_reply: bool, campaign_id: int | None, label: str, day: date
+) -> tuple[int, str, str, str, str]:
+    product = billing_product(channel, purpose)
+    if is_reply:
+        return (partner_id, product, f"reply:{product}:{day.isoformat()}", TransactionType.REPLY_TO_MO,
                 _("Replies to MO messages"))  # fmt: skip
-    if row["campaign_id"] is not None:
-        return (row["partner_id"], product, campaign_reference(row["campaign_id"]), TransactionType.CAMPAIGN,
-                _("Campaign %(id)s") % {"id": row["campaign_id"]})  # fmt: skip
-    label = row["label"] or day.isoformat()
-    return (row["partner_id"], product, api_reference(channel=product, day=day, label=row["label"]),
-            TransactionType.API, _("API: %(label)s") % {"label": label})  # fmt: skip
+    if campaign_id is not None:
+        return (partner_id, product, campaign_reference(campaign_id), TransactionType.CAMPAIGN,
+                _("Campaign %(id)s") % {"id": campaign_id})  # fmt: skip
+    return (partner_id, product, api_reference(channel=product, day=day, label=label), TransactionType.API,
+            _("API: %(label)s") % {"label": label or day.isoformat()})  # fmt: skip
 
 
 def _select_due(limit: int, now: datetime) -> list[dict[str, Any]]:
@@ -122,7 +131,7 @@ def _select_due(limit: int, now: datetime) -> list[dict[str, Any]]:
             query = query.filter(claim="")
         rows += list(
             query.select_for_update(skip_locked=True, no_key=True, of=("self",))
-            .order_by("due_at")
+            .order_by()  # no sort: a stale plan would read and sort the whole backlog for every batch
             .values(*CLAIM_COLUMNS)[: limit - len(rows)]
         )
     return rows
@@ -277,7 +286,7 @@ def _write_claim(plan: _Plan) -> None:
         info = routing.vendor_info(row["vendor_id"])
         connector = info.connector() if info else None
         if connector is not None and connector.predictable_ids:
-            row["vendor_message_id"] = connector.expected_id(_outbound(row))
+            row["vendor_message_id"] = connector.expected_id(ref=row["id"], uuid=str(row["uuid"]))
         effects.moved(row, MessageStatus.BILLED, now)
         billed_rows.append(
             (row["id"], MessageStatus.BILLED, plan.token, claim_until, row["vendor_id"], row["vendor_message_id"],
@@ -364,46 +373,47 @@ def record_submits(
     *, token: str, outcome: Sequence[tuple[dict[str, Any], SubmitResult]], vendor_id: int, now: datetime | None = None
 ) -> None:
     """Write what the vendor answered for messages claimed with ``token`` (``outcome``: the claimed rows as read
-    by the claim, and the vendor's answer for each)."""
+    by the claim, and the vendor's answer for each).
+
+    Each write is conditional on the message still being BILLED under this claim (no row locks taken): a
+    delivery report that came first, or the reconciler, wins, and such messages only get their send time.
+    """
     now = now or timezone.now()
-    claimed = {row["id"]: (row, result) for row, result in outcome}
+    held = (MessageStatus.BILLED, token)
     with transaction.atomic():
         effects = Effects(now=now)
-        current = (
-            Message.objects.filter(pk__in=list(claimed))
-            .select_for_update(no_key=True, of=("self",))
-            .order_by("pk")
-            .values_list("pk", "status", "claim", "sent_at")
-        )
-        sent, late, released, failed = [], [], [], []
-        for pk, status, claim, sent_at in current:
-            row, result = claimed[pk]
-            if status != MessageStatus.BILLED:
-                # A delivery report came first (it cleared the claim): note when it was sent, change nothing else.
-                if status in FINAL_STATUSES and sent_at is None and claim in ("", token):
-                    late.append((pk, "", result.vendor_message_id or row["vendor_message_id"], now))
-                    if result.accepted:
-                        effects.vendor_stat(vendor_id, submitted=1)
-                continue
-            if claim != token:
-                continue  # the reconciler took it over
+        sent, released, failed = [], [], []
+        for row, result in outcome:
             if result.accepted:
                 fallback_at, expires_at, due_at = sent_timers(row, now)
-                effects.moved(row, MessageStatus.SENT, now)
-                effects.vendor_stat(vendor_id, submitted=1)
                 sent.append(
                     (row["id"], MessageStatus.SENT, "", due_at, result.vendor_message_id, now, now, fallback_at,
-                     expires_at)
+                     expires_at, *held)
                 )  # fmt: skip
             elif result.retry:
-                released.append((row["id"], "", now + timedelta(seconds=retry_delay()), result.error))
+                released.append((row["id"], "", now + timedelta(seconds=retry_delay()), result.error, *held))
             else:
-                effects.vendor_stat(vendor_id, rejected=1)
-                failed.append((row, "rejected", result.error or _("Rejected by vendor")))
-        bulk_update_rows(Message, SENT_WRITE, sent)
-        bulk_update_rows(Message, LATE_SENT_WRITE, late)
-        bulk_update_rows(Message, RELEASE_WRITE, released)
-        _write_failed(effects, failed, submitted=False)
+                error = result.error or _("Rejected by vendor")
+                failed.append(
+                    (row["id"], MessageStatus.FAILED, "", None, "rejected", error[:255], now, None, None, *held)
+                )
+        done = conditional_update(Message, SENT_WRITE, sent, expect=("status", "claim"))
+        done |= conditional_update(Message, RELEASE_WRITE, released, expect=("status", "claim"))
+        rejected = conditional_update(Message, FAILED_WRITE, failed, expect=("status", "claim"))
+        accepted = 0
+        for row, result in outcome:
+            pk = row["id"]
+            if pk in rejected:
+                effects.refund(row, submitted=False)
+                effects.moved(row, MessageStatus.FAILED, now)
+                effects.fallback(row)
+            elif pk in done and result.accepted:
+                accepted += 1
+                effects.moved(row, MessageStatus.SENT, now)
+        effects.vendor_stat(vendor_id, submitted=accepted, rejected=len(rejected))
+        missed = [row["id"] for row, _result in outcome if row["id"] not in done and row["id"] not in rejected]
+        if missed:
+            _record_late(effects, token, {row["id"]: (row, result) for row, result in outcome}, missed, vendor_id)
         effects.flush()
         info = routing.vendor_info(vendor_id)
         if sent and info is not None:
@@ -413,6 +423,26 @@ def record_submits(
                 from messaging.services.dlr import match_unmatched
 
                 match_unmatched(vendor_id=vendor_id, vendor_message_ids=[item[4] for item in sent])
+
+
+def _record_late(
+    effects: Effects,
+    token: str,
+    claimed: dict[int, tuple[dict[str, Any], SubmitResult]],
+    missed: list[int],
+    vendor_id: int,
+) -> None:
+    """Messages whose delivery report came before the submit result: note when they were sent, nothing else."""
+    late = []
+    for pk, status, claim, sent_at in Message.objects.filter(pk__in=missed).values_list(
+        "pk", "status", "claim", "sent_at"
+    ):
+        row, result = claimed[pk]
+        if status in FINAL_STATUSES and sent_at is None and claim in ("", token):
+            late.append((pk, "", result.vendor_message_id or row["vendor_message_id"], effects.now, status))
+            if result.accepted:
+                effects.vendor_stat(vendor_id, submitted=1)
+    conditional_update(Message, LATE_SENT_WRITE, late, expect=("status",))
 
 
 def dispatch_batch(*, limit: int | None = None, now: datetime | None = None) -> int:
@@ -480,7 +510,7 @@ def reconcile_claims(*, limit: int = 500, now: datetime | None = None) -> int:
             Message.objects.filter(status=MessageStatus.BILLED, due_at__lte=now)
             .exclude(claim="")
             .select_for_update(skip_locked=True, no_key=True, of=("self",))
-            .order_by("due_at")
+            .order_by()  # no sort: a stale plan would read and sort the whole backlog for every batch
             .values(*STATE_COLUMNS)[:limit]
         )
         if not rows:

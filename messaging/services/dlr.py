@@ -35,7 +35,7 @@ from messaging.models import (
 )
 from messaging.segments import message_parts
 from messaging.services.effects import CHANNEL_NAMES, STATE_COLUMNS, Effects, event_time
-from messaging.services.sql import bulk_update_rows
+from messaging.services.sql import bulk_update_rows, conditional_update
 
 logger = logging.getLogger(__name__)
 
@@ -78,43 +78,72 @@ def _apply(row: dict[str, Any], receipt: Receipt, effects: Effects) -> tuple[Any
     return (row["id"], new, receipt.at, delivered_at, code, error[:255], "", None, None, None)
 
 
+def _read(vendor_id: int, by_id: dict[str, list[Receipt]]) -> list[dict[str, Any]]:
+    rows = list(
+        Message.objects.filter(vendor_id=vendor_id, vendor_message_id__in=list(by_id), edr_type=EdrType.MT)
+        .annotate(has_fallback=ExpressionWrapper(Q(fallback__isnull=False), output_field=BooleanField()))
+        .values(*LEAN_COLUMNS, "has_fallback")
+    )
+    # Most reports need only the lean columns; read everything for those that refund, call back or fall back.
+    full = [
+        row["id"]
+        for row in rows
+        if row["callback_target_id"] is not None
+        or (
+            (row["has_fallback"] or row["billing_mode"] == BillingMode.BY_DELIVERED)
+            and any(receipt.status not in DELIVERED_STATUSES for receipt in by_id[row["vendor_message_id"]])
+        )
+    ]
+    if full:
+        more = {row["id"]: row for row in Message.objects.filter(pk__in=full).values(*STATE_COLUMNS)}
+        rows = [more.get(row["id"], row) for row in rows]
+    return rows
+
+
+def _decide(row: dict[str, Any], receipts: list[Receipt], effects: Effects) -> tuple[Any, ...] | None:
+    write = None
+    for receipt in sorted(receipts, key=lambda r: r.at):
+        write = _apply(row, receipt, effects) or write
+    return write
+
+
 def record_dlrs(*, vendor_id: int, receipts: Sequence[Receipt]) -> int:
-    """Apply delivery reports of one vendor; returns how many changed a message."""
+    """Apply delivery reports of one vendor; returns how many changed a message.
+
+    No row locks: each change is written only if the message still has the status it was read with
+    (a compare-and-set per row, in one statement); the few that lost a race are read again and retried.
+    """
     if not receipts:
         return 0
     by_id: dict[str, list[Receipt]] = defaultdict(list)
     for receipt in receipts:
         by_id[receipt.vendor_message_id].append(receipt)
+    changed = 0
     with transaction.atomic():
-        rows = list(
-            Message.objects.filter(vendor_id=vendor_id, vendor_message_id__in=list(by_id), edr_type=EdrType.MT)
-            .select_for_update(no_key=True, of=("self",))
-            .order_by("pk")
-            .annotate(has_fallback=ExpressionWrapper(Q(fallback__isnull=False), output_field=BooleanField()))
-            .values(*LEAN_COLUMNS, "has_fallback")
-        )
-        # Most reports need only the lean columns; read everything for those that refund, call back or fall back.
-        full = [
-            row["id"]
-            for row in rows
-            if row["callback_target_id"] is not None
-            or (
-                (row["has_fallback"] or row["billing_mode"] == BillingMode.BY_DELIVERED)
-                and any(receipt.status not in DELIVERED_STATUSES for receipt in by_id[row["vendor_message_id"]])
-            )
-        ]
-        if full:
-            more = {row["id"]: row for row in Message.objects.filter(pk__in=full).values(*STATE_COLUMNS)}
-            rows = [more.get(row["id"], row) for row in rows]
         effects = Effects()
-        writes: dict[int, tuple[Any, ...]] = {}
-        found = set()
-        for row in rows:
-            found.add(row["vendor_message_id"])
-            for receipt in sorted(by_id[row["vendor_message_id"]], key=lambda r: r.at):
-                write = _apply(row, receipt, effects)
+        found: set[str] = set()
+        pending = by_id
+        for _attempt in range(5):
+            rows = _read(vendor_id, pending)
+            found.update(row["vendor_message_id"] for row in rows)
+            writes: dict[int, tuple[Any, ...]] = {}
+            originals: dict[int, dict[str, Any]] = {}
+            scratch = Effects()
+            for row in rows:
+                original = dict(row)
+                write = _decide(row, pending[row["vendor_message_id"]], scratch)
                 if write is not None:
-                    writes[row["id"]] = write
+                    writes[row["id"]] = (*write, original["status"])
+                    originals[row["id"]] = original
+            applied = conditional_update(Message, FINAL_WRITE, list(writes.values()), expect=("status",))
+            for pk in applied:  # the effects of the changes that were written, once
+                original = originals[pk]
+                _decide(original, pending[original["vendor_message_id"]], effects)
+            changed += len(applied)
+            lost = {originals[pk]["vendor_message_id"] for pk in writes if pk not in applied}
+            if not lost:
+                break
+            pending = {key: by_id[key] for key in lost}
         missing = [receipt for key, group in by_id.items() if key not in found for receipt in group]
         if missing:
             UnmatchedReceipt.objects.bulk_create(
@@ -127,9 +156,8 @@ def record_dlrs(*, vendor_id: int, receipts: Sequence[Receipt]) -> int:
                 )
                 for receipt in missing
             )
-        bulk_update_rows(Message, FINAL_WRITE, list(writes.values()))
         effects.flush()
-    return len(writes)
+    return changed
 
 
 def match_unmatched(*, vendor_id: int | None = None, vendor_message_ids: Sequence[str] | None = None) -> int:
@@ -178,7 +206,7 @@ def process_timers(*, limit: int = 1000, now: datetime | None = None) -> int:
         rows = list(
             Message.objects.filter(status=MessageStatus.SENT, due_at__lte=now)
             .select_for_update(skip_locked=True, no_key=True, of=("self",))
-            .order_by("due_at")
+            .order_by()  # no sort: a stale plan would read and sort the whole backlog for every batch
             .values(*STATE_COLUMNS)[:limit]
         )
         effects = Effects(now=now)
@@ -313,7 +341,7 @@ def deliver_simulator_batch(*, limit: int = 1000, now: datetime | None = None) -
         events = list(
             SimulatorEvent.objects.filter(due_at__lte=now)
             .select_for_update(skip_locked=True)
-            .order_by("due_at")
+            .order_by()  # no sort: a stale plan would read and sort the whole backlog for every batch
             .values_list(
                 "pk",
                 "vendor_id",

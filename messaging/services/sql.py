@@ -35,10 +35,31 @@ def _pg_array_type(field: models.Field[Any, Any]) -> str:
     return db_type.split("(")[0]
 
 
-def _pg_value(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _pg_element(field: models.Field[Any, Any]) -> Callable[[Any], str]:
+    """How one value is written inside a PostgreSQL array literal (``{1,2}``, ``{"a","b"}``)."""
+    if isinstance(field, models.ForeignKey):
+        field = field.target_field
+    if isinstance(field, models.BooleanField):
+        return lambda value: "NULL" if value is None else ("t" if value else "f")
+    if isinstance(field, models.IntegerField | models.AutoField):
+        return lambda value: "NULL" if value is None else str(int(value))
     if isinstance(field, models.JSONField):
-        return lambda value: None if value is None else json.dumps(value)
-    return None
+        return lambda value: "NULL" if value is None else _quote(json.dumps(value))
+    if isinstance(field, models.DateTimeField):
+        return lambda value: "NULL" if value is None else _quote(value.isoformat())
+    return lambda value: "NULL" if value is None else _quote(str(value))
+
+
+def _pg_arrays(fields: Sequence[models.Field[Any, Any]], rows: Sequence[Sequence[Any]]) -> list[str]:
+    """One array literal per column: far cheaper to build than adapting each element through the driver."""
+    columns = zip(*rows, strict=True)
+    return [
+        "{" + ",".join(map(_pg_element(field), column)) + "}" for field, column in zip(fields, columns, strict=True)
+    ]
 
 
 def _sqlite_value(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
@@ -55,50 +76,69 @@ def _pg_cursor() -> Any:
     return psycopg.Cursor(connection.connection)
 
 
-def _columns(
-    values: Sequence[Sequence[Any]], width: int, converters: list[Callable[[Any], Any] | None]
-) -> list[list[Any]]:
-    columns: list[list[Any]] = [list(column) for column in zip(*values, strict=True)] if values else [[]] * width
-    for index, convert in enumerate(converters):
-        if convert is not None:
-            columns[index] = [convert(value) for value in columns[index]]
-    return columns
-
-
 def bulk_update_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
     """``rows`` are ``(pk, value of columns[0], value of columns[1], …)``; returns the rows written."""
+    return len(conditional_update(model, columns, rows))
+
+
+def conditional_update(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *, expect: Sequence[str] = ()
+) -> set[Any]:
+    """Write each row only if its ``expect`` columns still hold the values the caller read; returns the pks written.
+
+    ``rows`` are ``(pk, new value of each of columns…, expected value of each of expect…)``: an optimistic
+    compare-and-set for many rows in one statement, so readers need not lock the rows first.
+    """
     if not rows:
-        return 0
+        return set()
     meta = model._meta
     pk_field: models.Field[Any, Any] = meta.pk  # type: ignore[assignment]
     fields = [pk_field, *(_field(model, name) for name in columns)]
+    expected = [_field(model, name) for name in expect]
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
+    pk_column = quote(str(pk_field.column))
     if connection.vendor == "postgresql":
-        arrays = _columns(rows, len(fields), [_pg_value(field) for field in fields])
-        names = [f"_c{index}" for index in range(len(fields))]
-        sources = ", ".join(f"%b::{_pg_array_type(field)}[]" for field in fields)
+        every = [*fields, *expected]
+        arrays = _pg_arrays(every, rows)
+        names = [f"_c{index}" for index in range(len(every))]
+        sources = ", ".join(f"%s::{_pg_array_type(field)}[]" for field in every)
         assignments = ", ".join(
             f"{quote(str(field.column))} = v.{name}" + ("::jsonb" if isinstance(field, models.JSONField) else "")
-            for field, name in zip(fields[1:], names[1:], strict=True)
+            for field, name in zip(fields[1:], names[1 : len(fields)], strict=True)
+        )
+        conditions = "".join(
+            f" AND {table}.{quote(str(field.column))} = v.{name}"
+            for field, name in zip(expected, names[len(fields) :], strict=True)
         )
         sql = (
             f"UPDATE {table} SET {assignments} FROM unnest({sources}) AS v({', '.join(names)})"  # noqa: S608
-            f" WHERE {table}.{quote(str(pk_field.column))} = v._c0"
+            f" WHERE {table}.{pk_column} = v._c0{conditions} RETURNING {table}.{pk_column}"
         )
         with _pg_cursor() as cursor:
             cursor.execute(sql, arrays)
-            return int(cursor.rowcount)
-    converters = [_sqlite_value(field) for field in fields[1:]]
+            return {row[0] for row in cursor.fetchall()}
+    converters = [_sqlite_value(field) for field in [*fields[1:], *expected]]
     assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in fields[1:])
-    sql = f"UPDATE {table} SET {assignments} WHERE {quote(str(pk_field.column))} = %s"  # noqa: S608
-    params = [
-        (*[conv(value) if conv else value for conv, value in zip(converters, row[1:], strict=True)], row[0])
-        for row in rows
-    ]
+    conditions = "".join(f" AND {quote(str(field.column))} = %s" for field in expected)
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s{conditions}"  # noqa: S608
+    width = len(fields)
+    params = []
+    for row in rows:
+        values = [conv(value) if conv else value for conv, value in zip(converters, row[1:], strict=True)]
+        params.append((*values[: width - 1], row[0], *values[width - 1 :]))
+    written: set[Any] = set()
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-    return len(rows)
+        if not expected:
+            cursor.executemany(sql, params)
+            return {row[0] for row in rows}
+        # SQLite runs one writer at a time (IMMEDIATE transactions): a row read in this transaction cannot
+        # have changed, but the check is kept exact by testing each row's result.
+        for row, one in zip(rows, params, strict=True):
+            cursor.execute(sql, one)
+            if cursor.rowcount:
+                written.add(row[0])
+    return written
 
 
 def bulk_insert_rows(
@@ -114,8 +154,8 @@ def bulk_insert_rows(
     names = ", ".join(quote(str(field.column)) for field in fields)
     back = ", ".join(quote(str(_field(model, name).column)) for name in returning)
     if connection.vendor == "postgresql":
-        arrays = _columns(rows, len(fields), [_pg_value(field) for field in fields])
-        sources = ", ".join(f"%b::{_pg_array_type(field)}[]" for field in fields)
+        arrays = _pg_arrays(fields, rows)
+        sources = ", ".join(f"%s::{_pg_array_type(field)}[]" for field in fields)
         selected = ", ".join(
             f"_c{index}" + ("::jsonb" if isinstance(field, models.JSONField) else "")
             for index, field in enumerate(fields)
