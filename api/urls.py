@@ -1,10 +1,10 @@
 """Mounted at ``/api/``: login tokens, send_sms, the v1 API and its OpenAPI schema and docs."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from api import v1, views
+from api import v1, v1_contacts, views
 
 app_name = "api"
 
@@ -13,6 +13,8 @@ router.register("api-keys", views.ApiKeyViewSet, basename="api-keys")
 router.register("sender-ids", v1.SenderIdViewSet, basename="sender-ids")
 router.register("messages", v1.MessageViewSet, basename="messages")
 router.register("transactions", v1.TransactionViewSet, basename="transactions")
+router.register("contacts", v1_contacts.ContactViewSet, basename="contacts")
+router.register("groups", v1_contacts.GroupViewSet, basename="groups")
 
 urlpatterns = [
     path("auth/token", views.TokenView.as_view(), name="token"),
@@ -23,4 +25,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema_alias"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    re_path(r"^.*$", views.not_found, name="not_found"),  # unknown API paths answer JSON, not an HTML page
 ]

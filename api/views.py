@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -23,11 +23,15 @@ from rest_framework.views import APIView
 
 from api import send_sms, services
 from api.authentication import api_auth
-from api.errors import error_response
+from api.errors import error_body, error_response
 from api.models import ApiKey
 from api.permissions import ApiKeyOnly
 from api.serializers import ApiKeySerializer, NewApiKeySerializer, RefreshSerializer, TokenSerializer
 from tenancy.models import User
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    return JsonResponse(error_body("not_found", _("There is no such API method.")), status=404)
 
 
 class TokenView(APIView):
