@@ -34,7 +34,7 @@ from campaigns.models import (
     Moderation,
 )
 from contacts import selectors as contact_selectors
-from contacts.models import Group
+from contacts.models import Group, StopEntry
 from messaging import services as messaging
 from messaging.models import Message, Purpose
 from messaging.segments import message_parts
@@ -44,7 +44,7 @@ from senders.services import sender_id_check
 from tenancy import approvals
 from tenancy.models import ApprovalRequest, Channel, Partner, User
 
-CHUNK = 2000
+CHUNK = 5000
 VARIABLE_WIDTH = 10  # a variable counts as ten characters in the estimate of the message length
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
 ALIASES = {"first_name": "firstname", "last_name": "lastname", "birth_date": "dateofbirth"}
@@ -788,6 +788,8 @@ class _Target:
     phone: str
     variables: dict[str, str]
     text: str = ""  # campaign from file: the row's own text
+    country_id: int | None = None  # contacts carry their resolved destination
+    network_id: int | None = None
 
 
 def _chunk(campaign: Campaign) -> tuple[list[_Target], int]:
@@ -803,7 +805,13 @@ def _chunk(campaign: Campaign) -> tuple[list[_Target], int]:
         )
         chunk = next(chunks, [])
         targets = [
-            _Target(item.phone, {**item.variables, "first_name": item.variables.get("firstname", "")}) for item in chunk
+            _Target(
+                item.phone,
+                {**item.variables, "first_name": item.variables.get("firstname", "")},
+                country_id=item.country_id,
+                network_id=item.network_id,
+            )
+            for item in chunk
         ]
         return targets, (chunk[-1].contact_id if chunk else cursor)
     if campaign.source == Campaign.Source.MANUAL:
@@ -819,6 +827,26 @@ def _chunk(campaign: Campaign) -> tuple[list[_Target], int]:
             if len(rows) >= CHUNK:
                 break
     return rows, cursor + len(rows)
+
+
+def _resolve(targets: list[_Target], default_country: Country | None) -> list[ResolvedNumber | None]:
+    """Each target's destination: contacts reuse the country and network resolved when they were saved."""
+    countries = Country.objects.in_bulk({t.country_id for t in targets if t.country_id})
+    networks = Network.objects.in_bulk({t.network_id for t in targets if t.network_id})
+    resolver: NumberResolver | None = None
+    result: list[ResolvedNumber | None] = []
+    for target in targets:
+        country = countries.get(target.country_id) if target.country_id else None
+        if country is not None and target.phone.isdigit():
+            network = networks.get(target.network_id) if target.network_id else None
+            result.append(ResolvedNumber(target.phone, country, network))
+            continue
+        resolver = resolver or NumberResolver()
+        try:
+            result.append(resolver.resolve(target.phone, default_country))
+        except ValidationError:
+            result.append(None)
+    return result
 
 
 def _senders(campaign: Campaign, contents: list[messaging.ChannelContent]) -> dict[str, SenderID | None]:
@@ -850,14 +878,11 @@ def campaign_expand_chunk(*, campaign_id: int) -> bool:
                 _move(campaign, [Campaign.Status.IN_PROGRESS], Campaign.Status.FAILED,
                       error=_("No recipient could be sent a message.")[:255], finished_at=timezone.now())  # fmt: skip
             return False
-        resolver = NumberResolver()
         resolved: list[tuple[_Target, ResolvedNumber]] = []
         invalid = duplicates = stopped = missing = 0
         seen: set[str] = set()
-        for target in targets:
-            try:
-                number = resolver.resolve(target.phone, campaign.default_country)
-            except ValidationError:
+        for target, number in zip(targets, _resolve(targets, campaign.default_country), strict=True):
+            if number is None:
                 invalid += 1
                 continue
             if number.e164 in seen:
@@ -874,10 +899,13 @@ def campaign_expand_chunk(*, campaign_id: int) -> bool:
             duplicates += sum(1 for _target, number in resolved if number.e164 in earlier)
             resolved = [(target, number) for target, number in resolved if number.e164 not in earlier]
         senders = _senders(campaign, contents)
+        any_blocks = StopEntry.objects.for_partner(campaign.partner).exists()
         blocked = {
             channel: contact_selectors.stop_listed_phones(
                 partner=campaign.partner, sender=sender, phones=[number.e164 for _target, number in resolved]
             )
+            if any_blocks
+            else set()
             for channel, sender in senders.items()
         }
         outgoing = []

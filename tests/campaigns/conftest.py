@@ -30,6 +30,12 @@ def _fresh_route_cache() -> None:
     routing.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _no_eager_dispatch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages wait for the test to dispatch them (eager mode would send them at once, or not, by timing)."""
+    monkeypatch.setattr("messaging.services.enqueue.trigger", lambda name: None)
+
+
 @pytest.fixture
 def world(tenant: Tenant) -> World:
     """The end user on an SMS plan for Spain (0.01 a part) with 10.00, an enabled sender ID "Shop" and a
