@@ -22,7 +22,7 @@
     if (!bar) return;
     var ids = checkedIds();
     var count = allSelected ? total : ids.length;
-    bar.hidden = count === 0;
+    bar.classList.toggle("d-none", count === 0);
     bar.querySelector("[data-selected-count]").textContent = String(count);
     var pageBox = table && table.querySelector("[data-select-page]");
     var every = boxes().length > 0 && ids.length === boxes().length;
