@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> None:
     reseller = tenancy_services.partner_create(parent=owner, kind=Partner.Kind.RESELLER, name="Bench Reseller")
     company = tenancy_services.partner_create(parent=reseller, kind=Partner.Kind.END_USER, name="Bench Company")
     users = [
-        tenancy_services.user_create(partner=p, email=f"bench{i}@example.test", password="bench-pass-2026!")
+        tenancy_services.user_create(partner=p, email=f"bench{i}@example.test", password="bench-pass-2026!")  # noqa: S106
         for i, p in enumerate((owner, reseller, company))
     ]
     spain = Country.objects.get(iso_code="ES")
