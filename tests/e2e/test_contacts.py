@@ -19,7 +19,7 @@ from tests.factories import PASSWORD, Tenant, make_sender_id, make_tenant
 
 pytestmark = pytest.mark.e2e
 
-ROWS = [
+ROWS: list[list[Any]] = [
     ["Mobile", "Nombre", "Last name", "Date of birth", "City"],
     ["34 762 398 274", "John", "Smith", date(1988, 7, 15), "Madrid"],
     ["34 398 217 462", "Sarah", "Johnson", date(1995, 3, 22), "Sevilla"],
