@@ -279,5 +279,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ChannelEnum": "tenancy.models.Channel.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "tenancy.models.Channel.choices",
+        "BillingChannelEnum": "billing.models.BillingChannel.choices",
+    },
 }
