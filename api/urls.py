@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from api import v1, v1_billing, v1_contacts, views
+from api import v1, v1_billing, v1_campaigns, v1_contacts, views
 
 app_name = "api"
 
@@ -15,6 +15,7 @@ router.register("messages", v1.MessageViewSet, basename="messages")
 router.register("transactions", v1.TransactionViewSet, basename="transactions")
 router.register("contacts", v1_contacts.ContactViewSet, basename="contacts")
 router.register("groups", v1_contacts.GroupViewSet, basename="groups")
+router.register("campaigns", v1_campaigns.CampaignViewSet, basename="campaigns")
 router.register("packs", v1_billing.PackViewSet, basename="packs")
 router.register("rate-plans", v1_billing.RatePlanViewSet, basename="rate-plans")
 router.register("subscriptions", v1_billing.SubscriptionViewSet, basename="subscriptions")
