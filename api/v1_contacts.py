@@ -13,7 +13,8 @@ from rest_framework.response import Response
 
 from api.authentication import api_auth
 from contacts import services as contact_services
-from contacts.models import Contact, Group
+from contacts.models import Contact, Group, StopEntry
+from senders.models import SenderID
 from tenancy.models import User
 
 
@@ -118,3 +119,60 @@ class ContactViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets
             partner=partner, contacts=Contact.objects.for_partner(partner).filter(pk=contact.pk)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StopEntrySerializer(serializers.ModelSerializer):
+    contactId = serializers.IntegerField(source="contact_id", read_only=True)  # noqa: N815
+    phone = serializers.CharField(source="contact.phone", read_only=True)
+    senderId = serializers.CharField(source="sender.value", default=None, read_only=True)  # noqa: N815
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
+
+    class Meta:
+        model = StopEntry
+        fields = ["id", "contactId", "phone", "senderId", "createdAt"]
+
+
+class StopListAddSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=32)
+    senderIds = serializers.PrimaryKeyRelatedField(  # noqa: N815
+        many=True, queryset=SenderID.objects.none(), required=False, help_text="Leave out to block every sender ID."
+    )
+    groupId = serializers.PrimaryKeyRelatedField(  # noqa: N815
+        queryset=Group.objects.none(), required=False, allow_null=True, help_text="For a number not in contacts."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.auth is not None:
+            partner = api_auth(request).partner
+            self.fields["senderIds"].child_relation.queryset = SenderID.objects.for_partner(partner)  # type: ignore[attr-defined]
+            self.fields["groupId"].queryset = Group.objects.for_partner(partner)  # type: ignore[attr-defined]
+
+
+class StopListViewSet(viewsets.ReadOnlyModelViewSet[StopEntry]):
+    """Blocked numbers (per sender ID, or for all sender IDs when ``senderId`` is null)."""
+
+    serializer_class = StopEntrySerializer
+    queryset = StopEntry.objects.none()
+
+    def get_queryset(self) -> QuerySet[StopEntry]:
+        return (
+            StopEntry.objects.for_partner(api_auth(self.request).partner)
+            .select_related("contact", "sender")
+            .order_by("-created_at", "-pk")
+        )
+
+    @extend_schema(request=StopListAddSerializer, responses={201: StopEntrySerializer(many=True)})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = StopListAddSerializer(data=request.data, context={"request": request})
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        partner = api_auth(request).partner
+        user: User = request.user  # type: ignore[assignment]
+        contact, _created = contact_services.stop_list_add_number(
+            partner=partner, by=user, phone=data["phone"], sender_ids=data.get("senderIds") or None,
+            group=data.get("groupId"),
+        )  # fmt: skip
+        entries = self.get_queryset().filter(contact=contact)
+        return Response(StopEntrySerializer(entries, many=True).data, status=status.HTTP_201_CREATED)

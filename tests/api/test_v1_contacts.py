@@ -67,3 +67,25 @@ def test_requests_per_key_are_rate_limited(tenant: Tenant, monkeypatch: pytest.M
     assert "Retry-After" in limited
     assert other.get("/api/v1/api-keys").status_code == 200
     cache.clear()
+
+
+def test_stop_list_add_and_list_and_isolation(tenant: Tenant, tenant_b: Tenant) -> None:
+    from tests.factories import make_sender_id
+
+    group = contact_factories.make_group(tenant.end_user)
+    sender = make_sender_id(tenant.end_user, value="Shop")
+    theirs = make_sender_id(tenant_b.end_user, value="Theirs")
+    client = api_client(new_key(tenant).secret)
+    needs_group = post(client, "/api/v1/stop-list", {"phone": "34600000005"})
+    assert needs_group.status_code == 400 and "group" in needs_group.json()["error"]["details"]
+    added = post(client, "/api/v1/stop-list", {"phone": "34600000005", "groupId": group.pk, "senderIds": [sender.pk]})
+    assert added.status_code == 201, added.content
+    assert [(row["phone"], row["senderId"]) for row in added.json()] == [("34600000005", "Shop")]
+    everything = post(client, "/api/v1/stop-list", {"phone": "34600000006", "groupId": group.pk})
+    assert everything.status_code == 201 and everything.json()[0]["senderId"] is None
+    assert client.get("/api/v1/stop-list").json()["count"] == 2
+    foreign = post(client, "/api/v1/stop-list", {"phone": "34600000007", "groupId": group.pk, "senderIds": [theirs.pk]})
+    assert foreign.status_code == 400
+    entry_id = added.json()[0]["id"]
+    assert api_client(new_key(tenant_b, "b").secret).get(f"/api/v1/stop-list/{entry_id}").status_code == 404
+    assert client.get(f"/api/v1/stop-list/{entry_id}").status_code == 200
