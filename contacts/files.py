@@ -139,14 +139,17 @@ def decode_sample(data: bytes, encoding: str) -> str:
 def open_rows(contact_import: ContactImport) -> Iterator[Iterator[list[Any]]]:
     """The rows of the stored file, each a list of cell values (text, numbers, dates), header included."""
     handle = contact_import.file.open("rb")
+    rows: Iterator[list[Any]]
+    if contact_import.file_format == Format.XLSX:
+        rows = _xlsx_rows(handle)
+    elif contact_import.file_format == Format.XLS:
+        rows = _xls_rows(handle)
+    else:
+        rows = _csv_rows(handle, contact_import.encoding, contact_import.delimiter)
     try:
-        if contact_import.file_format == Format.XLSX:
-            yield _xlsx_rows(handle)
-        elif contact_import.file_format == Format.XLS:
-            yield _xls_rows(handle)
-        else:
-            yield _csv_rows(handle, contact_import.encoding, contact_import.delimiter)
+        yield rows
     finally:
+        rows.close()  # type: ignore[attr-defined]  # a generator; the reader lets go of the file first
         handle.close()
 
 
