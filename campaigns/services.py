@@ -862,7 +862,11 @@ def _senders(campaign: Campaign, contents: list[messaging.ChannelContent]) -> di
 def campaign_expand_chunk(*, campaign_id: int) -> bool:
     """Write the messages of the next chunk of recipients; False when there is nothing more to do."""
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().select_related("partner", "default_country").get(pk=campaign_id)
+        campaign = (
+            Campaign.objects.select_for_update(of=("self",))
+            .select_related("partner", "default_country")
+            .get(pk=campaign_id)
+        )
         if campaign.status != Campaign.Status.IN_PROGRESS or campaign.expanded:
             return False
         try:
