@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from api import demo as api_demo
 from billing import demo as billing_demo
+from campaigns import demo as campaign_demo
 from contacts import demo as contact_demo
 from messaging import demo as messaging_demo
 from senders import demo as sender_demo
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         contact_demo.seed(tenants)
         billing_demo.seed(tenants)
         messaging_demo.seed(tenants)
+        campaign_demo.seed(tenants)
         api_key = api_demo.seed(tenants)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready on portal '{tenants.portal.brand_name}'."))
         for user in (tenants.owner_user, tenants.reseller_user, tenants.end_user_user):
