@@ -242,6 +242,11 @@ def run(args: argparse.Namespace, company, start) -> None:  # type: ignore[no-un
         if now - started > args.timeout:
             raise SystemExit(f"timeout: {state}")
     assert first_out and submitted_at and first_final and all_final
+    stop_workers(WORKERS.pop())
+    import resource
+
+    worker_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    worker_seconds = worker_cpu.ru_utime + worker_cpu.ru_stime
 
     company.refresh_from_db()
     ledger = ledger_total(company)
@@ -262,6 +267,11 @@ def run(args: argparse.Namespace, company, start) -> None:  # type: ignore[no-un
     print(f"balance {company.balance} = ledger {ledger}; messages submitted twice: {duplicates}")
     print(f"enqueue (before the workers start): {args.messages / enqueue_seconds:.0f} msg/s")
     print(f"worker start-up: {first_out - started:.1f} s (not counted below)")
+    print(
+        "worker CPU per message (dispatch, charge, submit and report together):"
+        f" {worker_seconds / args.messages * 1e6:.0f} µs"
+    )
+    print(f"load average at the end (other processes share the {os.cpu_count()} cores): {os.getloadavg()[0]:.1f}")
     print(f"submitted/s: {args.messages / max(1e-9, submitted_at - first_out):.0f} msg/s")
     print(f"dlr processed/s: {args.messages / max(1e-9, all_final - first_final):.0f} dlr/s")
     print(f"time to all final: {all_final - first_out:.1f} s")

@@ -100,23 +100,38 @@ def conditional_update(
     pk_column = quote(str(pk_field.column))
     if connection.vendor == "postgresql":
         every = [*fields, *expected]
-        arrays = _pg_arrays(every, rows)
-        names = [f"_c{index}" for index in range(len(every))]
-        sources = ", ".join(f"%s::{_pg_array_type(field)}[]" for field in every)
-        assignments = ", ".join(
-            f"{quote(str(field.column))} = v.{name}" + ("::jsonb" if isinstance(field, models.JSONField) else "")
-            for field, name in zip(fields[1:], names[1 : len(fields)], strict=True)
-        )
+        columns_of = list(zip(*rows, strict=True))
+        # Values shared by every row (a status, "now", an empty claim) travel once, as plain parameters.
+        shared = [
+            index > 0 and all(value == columns_of[index][0] for value in columns_of[index])
+            for index in range(len(every))
+        ]
+        varying = [index for index in range(len(every)) if not shared[index]]
+        params: list[Any] = []
+
+        def ref(index: int) -> str:
+            field = every[index]
+            jsonb = "::jsonb" if isinstance(field, models.JSONField) else ""
+            if not shared[index]:
+                return f"v._c{index}{jsonb}"
+            value = columns_of[index][0]
+            params.append(None if value is None else json.dumps(value) if jsonb else value)
+            return f"%s::{_pg_array_type(field)}{jsonb}"
+
+        assignments = ", ".join(f"{quote(str(every[i].column))} = {ref(i)}" for i in range(1, len(fields)))
+        set_params, params = params, []
         conditions = "".join(
-            f" AND {table}.{quote(str(field.column))} = v.{name}"
-            for field, name in zip(expected, names[len(fields) :], strict=True)
+            f" AND {table}.{quote(str(every[i].column))} = {ref(i)}" for i in range(len(fields), len(every))
         )
+        sources = ", ".join(f"%s::{_pg_array_type(every[i])}[]" for i in varying)
+        arrays = _pg_arrays([every[i] for i in varying], [[row[i] for i in varying] for row in rows])
+        names = ", ".join(f"_c{i}" for i in varying)
         sql = (
-            f"UPDATE {table} SET {assignments} FROM unnest({sources}) AS v({', '.join(names)})"  # noqa: S608
+            f"UPDATE {table} SET {assignments} FROM unnest({sources}) AS v({names})"  # noqa: S608
             f" WHERE {table}.{pk_column} = v._c0{conditions} RETURNING {table}.{pk_column}"
         )
         with _pg_cursor() as cursor:
-            cursor.execute(sql, arrays)
+            cursor.execute(sql, [*set_params, *arrays, *params])
             return {row[0] for row in cursor.fetchall()}
     converters = [_sqlite_value(field) for field in [*fields[1:], *expected]]
     assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in fields[1:])
@@ -154,18 +169,28 @@ def bulk_insert_rows(
     names = ", ".join(quote(str(field.column)) for field in fields)
     back = ", ".join(quote(str(_field(model, name).column)) for name in returning)
     if connection.vendor == "postgresql":
-        arrays = _pg_arrays(fields, rows)
-        sources = ", ".join(f"%s::{_pg_array_type(field)}[]" for field in fields)
-        selected = ", ".join(
-            f"_c{index}" + ("::jsonb" if isinstance(field, models.JSONField) else "")
-            for index, field in enumerate(fields)
-        )
-        aliases = ", ".join(f"_c{index}" for index in range(len(fields)))
-        sql = f"INSERT INTO {table} ({names}) SELECT {selected} FROM unnest({sources}) AS v({aliases})"  # noqa: S608
+        columns_of = list(zip(*rows, strict=True))
+        shared = [all(value == column[0] for value in column) for column in columns_of]
+        shared[0] = False  # unnest needs at least one array to give the number of rows
+        varying = [index for index in range(len(fields)) if not shared[index]]
+        params: list[Any] = []
+        selected = []
+        for index, field in enumerate(fields):
+            jsonb = "::jsonb" if isinstance(field, models.JSONField) else ""
+            if shared[index]:
+                value = columns_of[index][0]
+                params.append(None if value is None else json.dumps(value) if jsonb else value)
+                selected.append(f"%s::{_pg_array_type(field)}{jsonb}")
+            else:
+                selected.append(f"_c{index}{jsonb}")
+        arrays = _pg_arrays([fields[i] for i in varying], [[row[i] for i in varying] for row in rows])
+        sources = ", ".join(f"%s::{_pg_array_type(fields[i])}[]" for i in varying)
+        aliases = ", ".join(f"_c{i}" for i in varying)
+        sql = f"INSERT INTO {table} ({names}) SELECT {', '.join(selected)} FROM unnest({sources}) AS v({aliases})"  # noqa: S608
         if back:
             sql += f" RETURNING {back}"
         with _pg_cursor() as cursor:
-            cursor.execute(sql, arrays)
+            cursor.execute(sql, [*params, *arrays])
             return [tuple(row) for row in cursor.fetchall()] if back else []
     converters = [_sqlite_value(field) for field in fields]
     prepared = [[conv(value) if conv else value for conv, value in zip(converters, row, strict=True)] for row in rows]
