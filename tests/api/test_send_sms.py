@@ -212,3 +212,16 @@ def test_another_tenants_sender_id_cannot_be_used(setup: Setup, tenant_b: Any) -
     client = api_client(new_key(setup.tenant).secret)
     results = post(client, [message(**{"from": "Theirs"})]).json()["results"]
     assert "Theirs" in results[0] and not Message.objects.exists()
+
+
+def test_get_accepts_repeated_parameters_and_post_a_single_object(setup: Setup, client: Client) -> None:
+    response = client.get("/api/send_sms?channels=SMS&from=Shop&to=34600000001&to=34600000002&message=Hi")
+    assert response.status_code == 200 and len(response.json()["results"]) == 2
+    single = post(client, message(to="34600000003"))
+    assert single.status_code == 200 and len(single.json()["results"]) == 1
+    assert Message.objects.count() == 3
+
+
+def test_auto_reply_needs_mo_messages_on_for_the_account(setup: Setup, client: Client) -> None:
+    response = post(client, [message(autoReply=True)])
+    assert response.status_code == 400 and response.json()["error"]["code"] == "mo_off"
