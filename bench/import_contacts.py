@@ -125,7 +125,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
     owner = tenancy_services.partner_create_owner(name="Bench Owner")
     reseller = tenancy_services.partner_create(parent=owner, kind=Partner.Kind.RESELLER, name="Bench Reseller")
     company = tenancy_services.partner_create(parent=reseller, kind=Partner.Kind.END_USER, name="Bench Company")
-    user = tenancy_services.user_create(partner=company, email="bench@example.test", password="bench-pass-2026!")
+    user = tenancy_services.user_create(partner=company, email="bench@example.test", password="bench-pass-2026!")  # noqa: S106
     services.contact_field_create(partner=company, by=user, name="City", data_type="text")
     group = services.group_create(partner=company, by=user, name="Bench")
 

@@ -20,10 +20,11 @@ from django.views.generic.detail import SingleObjectMixin
 
 from contacts import selectors, services
 from contacts.forms import ContactForm, FieldCreateForm, FieldEditForm, StopListAddForm
-from contacts.models import Contact, ContactField, Group, TableSettings
+from contacts.models import Contact, ContactField, Group, Membership, TableSettings
 from contacts.services import PER_PAGE_CHOICES
 from contacts.values import Column
 from contacts.views.common import (
+    ContactPaginator,
     back_to,
     contact_fields,
     export_contacts,
@@ -86,6 +87,16 @@ class ContactTableView(CampaignPortalMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Contact]:
         return selectors.with_table_data(self.filtered[1], stop_entries=self.stop_list)
+
+    def get_paginator(self, queryset: Any, per_page: int, *args: Any, **kwargs: Any) -> ContactPaginator:
+        cleaned = getattr(self.filtered[0], "cleaned_data", {})
+        filters = {key: value for key, value in cleaned.items() if value not in (None, "")}
+        exact = None
+        if not self.stop_list and list(filters) == ["group"]:
+            # Every member of a group is the partner's contact: counting memberships is exact and cheap.
+            group = filters["group"]
+            exact = lambda: Membership.objects.filter(group=group).count()  # noqa: E731
+        return ContactPaginator(queryset, per_page, *args, exact_count=exact, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         partner = partner_of(self.request)
