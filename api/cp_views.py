@@ -62,7 +62,9 @@ class ApiKeyCreateView(CampaignPortalMixin, FormView):
             _add_errors(form, error)
             return self.form_invalid(form)
         # Rendered, not redirected: the secret must never travel in a URL or stay in the session.
-        return render(self.request, "api/key_created.html", {"issued": issued})
+        response = render(self.request, "api/key_created.html", {"issued": issued})
+        response["Cache-Control"] = "no-store"
+        return response
 
     def form_invalid(self, form: ApiKeyForm) -> HttpResponse:
         response = super().form_invalid(form)

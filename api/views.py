@@ -66,7 +66,7 @@ class TokenView(APIView):
             )
         except services.AuthError as error:
             return error_response(error.code, error.message, 401)
-        return Response({"token": token, "expiresAt": expires_at})
+        return Response({"token": token, "expiresAt": expires_at}, headers={"Cache-Control": "no-store"})
 
 
 class ApiKeyViewSet(
@@ -95,7 +95,7 @@ class ApiKeyViewSet(
         )
         body = dict(NewApiKeySerializer(issued.api_key).data)
         body["key"] = issued.secret
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
 
     @extend_schema(request=RefreshSerializer, responses={200: ApiKeySerializer})
     @action(detail=True, methods=["post"])

@@ -28,6 +28,7 @@ def test_create_shows_the_key_once_with_the_warning_and_copy(tenant: Tenant, cp_
         "/api-connections/keys/new", {"name": "Shop", "callback_url": "https://hooks.example.com/dlr",
                                       "expiration": "7d"})  # fmt: skip
     assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
     page = response.content.decode()
     assert "never again" in page and "data-copy-target" in page and "Copy" in page
     key = ApiKey.objects.get()
