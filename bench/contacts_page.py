@@ -88,8 +88,8 @@ def fill(company: object, user: object, count: int) -> tuple[object, object]:
     standard = services.group_create(partner=company, by=user, name="Spain Standard")  # type: ignore[arg-type]
     spain = Country.objects.get(iso_code="ES").pk
     start = timezone.now() - timedelta(days=400)
-    columns = ("partner_id", "phone", "first_name", "last_name", "custom_values", "country_id", "created_by_id")
-    columns += ("created_at", "updated_at", "gender", "comment")
+    columns = ("partner_id", "phone", "first_name", "last_name", "custom_values", "country_id", "created_by_id",
+               "created_at", "updated_at", "gender", "comment")  # fmt: skip
     batch = 20_000
     began = time.perf_counter()
     for offset in range(0, count, batch):

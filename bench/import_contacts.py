@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -90,7 +91,7 @@ def main() -> None:
         workdir.cleanup()
 
 
-def import_file(path: Path, partner: object, user: object, group: object, action: str) -> tuple[object, float]:
+def import_file(path: Path, partner: Any, user: Any, group: Any, action: str) -> tuple[Any, float]:
     from contacts import services, tasks
     from contacts.models import ContactImport
 
@@ -137,8 +138,8 @@ def run(args: argparse.Namespace, folder: Path) -> None:
 
     job, elapsed = import_file(first, company, user, group, "add_update")
     print(
-        f"import: {job.status}, created {job.created_count}, updated {job.updated_count}, "  # type: ignore[attr-defined]
-        f"skipped {job.skipped_count}, invalid {job.invalid_count} in {elapsed:.1f} s"  # type: ignore[attr-defined]
+        f"import: {job.status}, created {job.created_count}, updated {job.updated_count}, "
+        f"skipped {job.skipped_count}, invalid {job.invalid_count} in {elapsed:.1f} s"
     )
     assert Contact.objects.for_partner(company).count() == args.rows
     first_rate = args.rows / elapsed
@@ -146,10 +147,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
     if not args.no_reimport:
         write_csv(second, args.rows, 2)
         job, elapsed = import_file(second, company, user, group, "add_update")
-        print(
-            f"re-import: {job.status}, created {job.created_count}, "  # type: ignore[attr-defined]
-            f"updated {job.updated_count} in {elapsed:.1f} s"  # type: ignore[attr-defined]
-        )
+        print(f"re-import: {job.status}, created {job.created_count}, updated {job.updated_count} in {elapsed:.1f} s")
         assert Contact.objects.for_partner(company).filter(first_name__endswith="-2").count() == args.rows
         again_rate = args.rows / elapsed
     print(f"database: {connection.vendor}")
