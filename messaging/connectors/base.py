@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ class Connector:
     def check_settings(cls, settings: dict[str, Any]) -> dict[str, Any]:
         """Validated, normalized settings (raises ValidationError with a clear message)."""
         if not isinstance(settings, dict):
-            raise ValidationError("The settings must be a JSON object.", code="settings")
+            raise ValidationError(_("The settings must be a JSON object."), code="settings")
         return settings
 
     @property

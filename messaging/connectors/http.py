@@ -37,6 +37,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from messaging import httpclient
 from messaging.connectors.base import Connector, Outbound, SubmitResult
@@ -108,21 +109,21 @@ class HttpConnector(Connector):
         try:
             httpclient.check_url(str(url or ""))
         except ValueError as error:
-            raise ValidationError("url must be an http:// or https:// address.", code="settings") from error
+            raise ValidationError(_("url must be an http:// or https:// address."), code="settings") from error
         method = str(settings.get("method", "POST")).upper()
         if method not in ("GET", "POST"):
-            raise ValidationError("method must be GET or POST.", code="settings")
+            raise ValidationError(_("method must be GET or POST."), code="settings")
         body_format = settings.get("format", "json")
         if body_format not in ("json", "form"):
-            raise ValidationError("format must be json or form.", code="settings")
+            raise ValidationError(_("format must be json or form."), code="settings")
         for name in ("headers", "params", "dlr", "mo"):
             if not isinstance(settings.get(name, {}), dict):
-                raise ValidationError(f"{name} must be a JSON object.", code="settings")
+                raise ValidationError(_("%(name)s must be a JSON object.") % {"name": name}, code="settings")
         if "body" in settings and not isinstance(settings["body"], dict | list):
-            raise ValidationError("body must be a JSON object or list.", code="settings")
+            raise ValidationError(_("body must be a JSON object or list."), code="settings")
         timeout = settings.get("timeout", 10)
         if not isinstance(timeout, int | float) or not 0 < timeout <= 120:
-            raise ValidationError("timeout must be between 0 and 120 seconds.", code="settings")
+            raise ValidationError(_("timeout must be between 0 and 120 seconds."), code="settings")
         return {**settings, "method": method, "format": body_format}
 
     @property

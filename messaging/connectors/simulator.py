@@ -29,6 +29,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from messaging.connectors.base import Connector, Lookup, Outbound, SubmitResult
 from messaging.models import MessageStatus, SimulatorEvent
@@ -52,9 +53,11 @@ def _ratio(value: Any, name: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError) as error:
-        raise ValidationError(f"{name} must be a number between 0 and 1.", code="settings") from error
+        raise ValidationError(
+            _("%(name)s must be a number between 0 and 1.") % {"name": name}, code="settings"
+        ) from error
     if not 0 <= number <= 1:
-        raise ValidationError(f"{name} must be between 0 and 1.", code="settings")
+        raise ValidationError(_("%(name)s must be between 0 and 1.") % {"name": name}, code="settings")
     return number
 
 
@@ -88,12 +91,12 @@ class SimulatorConnector(Connector):
         latency = settings.get("latency", [1, 5])
         values = latency if isinstance(latency, list) else [latency]
         if not 1 <= len(values) <= 2 or not all(isinstance(v, int | float) and v >= 0 for v in values):
-            raise ValidationError("latency must be seconds (a number ≥ 0) or [min, max].", code="settings")
+            raise ValidationError(_("latency must be seconds (a number ≥ 0) or [min, max]."), code="settings")
         if isinstance(latency, list) and len(latency) == 1:
             settings = {**settings, "latency": [latency[0], latency[0]]}
         mo_texts = settings.get("mo_texts")
         if mo_texts is not None and (not isinstance(mo_texts, list) or not all(isinstance(t, str) for t in mo_texts)):
-            raise ValidationError("mo_texts must be a list of texts.", code="settings")
+            raise ValidationError(_("mo_texts must be a list of texts."), code="settings")
         return settings
 
     def draw(self, ref: int, what: str) -> float:

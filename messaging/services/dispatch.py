@@ -188,7 +188,11 @@ def _check(plan: _Plan, rows: list[dict[str, Any]]) -> None:
     countries: dict[int, str] = {}
     networks: dict[int, str] = {}
     by_campaign: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    give_up = plan.now - timedelta(seconds=status_wait())
     for row in rows:
+        if row["status"] == MessageStatus.BILLED and row["created_at"] < give_up:
+            plan.fail(row, "not_submitted", _("The vendor could not take the message within the status wait limit."))
+            continue
         control = controls.get(row["campaign_id"])
         if control is not None and control.paused:
             plan.later.append((row["id"], None))

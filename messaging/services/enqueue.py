@@ -33,6 +33,7 @@ from messaging.services.triggers import trigger
 from tenancy.models import Channel, Partner
 
 MAX_TTL_SECONDS = 3 * 24 * 3600
+CHANNELS = frozenset(Channel.values)  # the enum rebuilds its values list on every access
 ZERO = Decimal(0)
 CONTENT_FIELDS = ("channel", "sender", "text", "purpose", "flash", "validity_minutes", "image_url", "button_caption",
                   "button_url", "template_name", "template_params")  # fmt: skip
@@ -147,7 +148,7 @@ def check_steps(*, partner: Partner, steps: Sequence[ChannelContent], accept_mo:
     allowed = set(partner.allowed_channels or [])
     checked = []
     for index, step in enumerate(steps):
-        if step.channel not in Channel.values:
+        if step.channel not in CHANNELS:
             raise ValidationError(_("Unknown channel “%(channel)s”.") % {"channel": step.channel}, code="channel")
         label = Channel(step.channel).label
         if step.channel not in allowed:

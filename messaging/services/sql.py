@@ -133,27 +133,27 @@ def conditional_update(
         with _pg_cursor() as cursor:
             cursor.execute(sql, [*set_params, *arrays, *params])
             return {row[0] for row in cursor.fetchall()}
-    converters = [_sqlite_value(field) for field in [*fields[1:], *expected]]
+    converters = [_sqlite_value(field) for field in fields[1:]]
     assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in fields[1:])
-    conditions = "".join(f" AND {quote(str(field.column))} = %s" for field in expected)
-    sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s{conditions}"  # noqa: S608
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608
     width = len(fields)
-    params = []
-    for row in rows:
-        values = [conv(value) if conv else value for conv, value in zip(converters, row[1:], strict=True)]
-        params.append((*values[: width - 1], row[0], *values[width - 1 :]))
-    written: set[Any] = set()
+    params = [
+        (*[conv(value) if conv else value for conv, value in zip(converters, row[1:width], strict=True)], row[0])
+        for row in rows
+    ]
+    if expected:
+        # SQLite runs one writer at a time (IMMEDIATE transactions): what this transaction reads now stays true
+        # until it commits, so the check is a read of the current values, then one executemany.
+        current = {
+            pk: tuple(values)
+            for pk, *values in model._default_manager.filter(pk__in=[row[0] for row in rows]).values_list("pk", *expect)
+        }
+        keep = [index for index, row in enumerate(rows) if current.get(row[0]) == tuple(row[width:])]
+        rows = [rows[index] for index in keep]
+        params = [params[index] for index in keep]
     with connection.cursor() as cursor:
-        if not expected:
-            cursor.executemany(sql, params)
-            return {row[0] for row in rows}
-        # SQLite runs one writer at a time (IMMEDIATE transactions): a row read in this transaction cannot
-        # have changed, but the check is kept exact by testing each row's result.
-        for row, one in zip(rows, params, strict=True):
-            cursor.execute(sql, one)
-            if cursor.rowcount:
-                written.add(row[0])
-    return written
+        cursor.executemany(sql, params)
+    return {row[0] for row in rows}
 
 
 def bulk_insert_rows(

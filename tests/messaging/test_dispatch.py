@@ -351,3 +351,20 @@ def test_messages_of_a_partner_on_another_sender_are_checked_per_partner(setup: 
     send(setup, ["34600000001"], steps=[sms(sender="shop")])  # case does not matter
     services.dispatch_batch()
     assert statuses() == ["sent"]
+
+
+def test_a_message_the_vendor_never_takes_is_failed_and_refunded_after_the_wait_limit(setup: Setup) -> None:
+    http = make_vendor(setup.tenant.owner, connector="http", settings={"url": "http://127.0.0.1:9/send"})
+    from messaging.models import Route
+
+    Route.objects.filter(partner=setup.tenant.owner).update(vendor=http)
+    routing.clear_cache()
+    send(setup, ["34600000001"])
+    services.dispatch_batch()
+    assert Message.objects.get().status == "billed"
+    with time_machine.travel(timezone.now() + timedelta(hours=25), tick=False):
+        services.dispatch_batch()
+    message = Message.objects.get()
+    assert (message.status, message.error_code) == ("failed", "not_submitted")
+    setup.tenant.end_user.refresh_from_db()
+    assert setup.tenant.end_user.balance == D("10")
