@@ -913,7 +913,25 @@ def campaign_expand_chunk(*, campaign_id: int) -> bool:
             for channel, sender in senders.items()
         }
         outgoing = []
+        # Without variables every recipient gets the same steps: share them (the engine checks each set once).
+        static = not any(
+            PLACEHOLDER.search(content.text) or any(PLACEHOLDER.search(p) for p in content.template_params)
+            for content in contents
+        )
+        shared: dict[frozenset[str], tuple[messaging.ChannelContent, ...]] = {}
         for target, number in resolved:
+            if static and not target.text:
+                skip = frozenset(c.channel for c in contents if number.e164 in blocked[c.channel])
+                if skip not in shared:
+                    kept = [c for c in contents if c.channel not in skip]
+                    if kept and kept[-1].ttl is not None:
+                        kept[-1] = replace(kept[-1], ttl=None)
+                    shared[skip] = tuple(kept)
+                if not shared[skip]:
+                    stopped += 1
+                    continue
+                outgoing.append(messaging.OutgoingMessage(recipient=number.e164, steps=shared[skip], resolved=number))
+                continue
             steps = []
             try:
                 for content in contents:

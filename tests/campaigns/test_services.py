@@ -247,3 +247,15 @@ def test_a_group_of_a_running_campaign_cannot_be_deleted(world: World) -> None:
     assert group_in_use(world.group) == []
     services.campaign_launch(campaign=draft(world, name="Weekly", send_at=timezone.now() + timedelta(days=1)), by=None)
     assert group_in_use(world.group) == ["Campaigns still send to this group: Weekly."]
+
+
+def test_text_without_variables_is_shared_and_still_respects_the_stop_list(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    blocked = Contact.objects.get(phone="34600000002")
+    contact_services.stop_list_block(
+        partner=world.tenant.end_user, contacts=Contact.objects.filter(pk=blocked.pk), sender_ids=None, by=None
+    )
+    campaign = launch(draft(world, steps=[sms_step(text="Sale today")]), world, django_capture_on_commit_callbacks)
+    rows = set(Message.objects.filter(campaign_id=campaign.pk).values_list("recipient", "text"))
+    assert rows == {("34600000001", "Sale today"), ("34600000003", "Sale today")}
