@@ -49,8 +49,8 @@ def test_three_channel_cascade_campaign_completes(worker: Worker) -> None:
         partner=tenant.owner, name="Cascade simulator", code="cascade-sim", connector=ConnectorType.SIMULATOR,
         settings={"seed": 7, "latency": 0, "delivery_ratio": 0.5, "seen_ratio": 0.0},
     )  # fmt: skip
-    for channel in Channel.values:
-        Route.objects.create(partner=tenant.owner, channel=channel, vendor=vendor)
+    for route_channel in Channel.values:
+        Route.objects.create(partner=tenant.owner, channel=route_channel, vendor=vendor)
     template = MessageTemplate.objects.create(
         partner=tenant.end_user, name="offer", channel=Channel.WHATSAPP, text="Offer for {{1}}",
         purpose="marketing", language="en", moderation=Moderation.APPROVED,
