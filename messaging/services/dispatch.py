@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +39,7 @@ from messaging import ratelimit, routing
 from messaging.connectors import Lookup, Outbound, SubmitResult
 from messaging.models import FINAL_STATUSES, CampaignDispatch, Message, MessageStatus
 from messaging.services.effects import STATE_COLUMNS, Effects, status_wait
-from messaging.services.sql import bulk_update_rows, conditional_update
+from messaging.services.sql import bulk_update_rows, conditional_update, select_rows
 from messaging.services.triggers import trigger
 from senders.models import SenderID
 from tenancy.models import Channel, Partner
@@ -126,6 +126,15 @@ def _select_due(limit: int, now: datetime) -> list[dict[str, Any]]:
     for status in (MessageStatus.BILLED, MessageStatus.PREPARED):
         if len(rows) >= limit:
             break
+        if connection.vendor == "postgresql":
+            rows += select_rows(
+                Message,
+                CLAIM_COLUMNS,
+                "status = %s AND due_at <= %s" + (" AND claim = ''" if status == MessageStatus.BILLED else ""),
+                [status, now],
+                suffix="LIMIT %d FOR NO KEY UPDATE SKIP LOCKED" % (limit - len(rows)),  # noqa: UP031
+            )
+            continue
         query = Message.objects.filter(status=status, due_at__lte=now)
         if status == MessageStatus.BILLED:
             query = query.filter(claim="")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -35,7 +35,7 @@ from messaging.models import (
 )
 from messaging.segments import message_parts
 from messaging.services.effects import CHANNEL_NAMES, STATE_COLUMNS, Effects, event_time
-from messaging.services.sql import bulk_update_rows, conditional_update
+from messaging.services.sql import bulk_update_rows, conditional_update, select_rows
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +79,20 @@ def _apply(row: dict[str, Any], receipt: Receipt, effects: Effects) -> tuple[Any
 
 
 def _read(vendor_id: int, by_id: dict[str, list[Receipt]]) -> list[dict[str, Any]]:
-    rows = list(
-        Message.objects.filter(vendor_id=vendor_id, vendor_message_id__in=list(by_id), edr_type=EdrType.MT)
-        .annotate(has_fallback=ExpressionWrapper(Q(fallback__isnull=False), output_field=BooleanField()))
-        .values(*LEAN_COLUMNS, "has_fallback")
-    )
+    if connection.vendor == "postgresql":
+        rows = select_rows(
+            Message,
+            LEAN_COLUMNS,
+            "vendor_id = %s AND vendor_message_id = ANY(%s) AND edr_type = %s",
+            [vendor_id, list(by_id), EdrType.MT],
+            expressions=[("has_fallback", "fallback IS NOT NULL")],
+        )
+    else:
+        rows = list(
+            Message.objects.filter(vendor_id=vendor_id, vendor_message_id__in=list(by_id), edr_type=EdrType.MT)
+            .annotate(has_fallback=ExpressionWrapper(Q(fallback__isnull=False), output_field=BooleanField()))
+            .values(*LEAN_COLUMNS, "has_fallback")
+        )
     # Most reports need only the lean columns; read everything for those that refund, call back or fall back.
     full = [
         row["id"]
