@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from playwright.sync_api import Page
 
 from tenancy.models import Portal
@@ -54,6 +55,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """pytest-playwright's options (--headed, --slowmo) plus Debian's Chromium and flags for a closed network."""
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def reference_book(transactional_db: None) -> None:
+    """Transactional tests flush every table, the reference book of the data migration too: load it back."""
+    from billing.models import Country
+
+    if not Country.objects.exists():
+        call_command("load_reference_book", verbosity=0)
 
 
 @pytest.fixture
