@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 mo_received = Signal()
 
 LEAN_COLUMNS = ("id", "status", "partner_id", "campaign_id", "channel", "parts", "vendor_id", "vendor_message_id",
-                "delivered_at", "callback_target_id", "billing_mode", "billing_entry_id")  # fmt: skip
+                "delivered_at", "callback_target_id", "billing_mode", "billing_entry_id", "fallback_at")  # fmt: skip
 FINAL_WRITE = ("status", "status_at", "delivered_at", "error_code", "error", "claim", "due_at", "fallback",
                "fallback_at")  # fmt: skip
 UNMATCHED_KEEP = timedelta(days=2)
@@ -142,9 +142,10 @@ def record_dlrs(*, vendor_id: int, receipts: Sequence[Receipt]) -> int:
                 original = dict(row)
                 write = _decide(row, pending[row["vendor_message_id"]], scratch)
                 if write is not None:
-                    writes[row["id"]] = (*write, original["status"])
+                    # the cascade deadline too: a timer that fired the next channel meanwhile makes this a retry
+                    writes[row["id"]] = (*write, original["status"], original["fallback_at"])
                     originals[row["id"]] = original
-            applied = conditional_update(Message, FINAL_WRITE, list(writes.values()), expect=("status",))
+            applied = conditional_update(Message, FINAL_WRITE, list(writes.values()), expect=("status", "fallback_at"))
             for pk in applied:  # the effects of the changes that were written, once
                 original = originals[pk]
                 _decide(original, pending[original["vendor_message_id"]], effects)

@@ -121,7 +121,8 @@ def conditional_update(
         assignments = ", ".join(f"{quote(str(every[i].column))} = {ref(i)}" for i in range(1, len(fields)))
         set_params, params = params, []
         conditions = "".join(
-            f" AND {table}.{quote(str(every[i].column))} = {ref(i)}" for i in range(len(fields), len(every))
+            f" AND {table}.{quote(str(every[i].column))} IS NOT DISTINCT FROM {ref(i)}"
+            for i in range(len(fields), len(every))
         )
         sources = ", ".join(f"%s::{_pg_array_type(every[i])}[]" for i in varying)
         arrays = _pg_arrays([every[i] for i in varying], [[row[i] for i in varying] for row in rows])

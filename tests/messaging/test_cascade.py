@@ -156,3 +156,30 @@ def test_an_mo_reply_is_recorded_in_the_dialogue_and_announced(setup: Setup) -> 
         vendor_id=setup.vendor.pk, inbound=Inbound("34600000001", "shop", "again", timezone.now())
     )
     assert found is not None and found.dialogue_id == mt.transaction_id
+
+
+def test_a_report_racing_the_deadline_starts_the_next_channel_once(
+    setup: Setup, cascade: list[ChannelContent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from messaging.services import dlr
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        send(setup, ["34600000001"], steps=cascade)
+        services.dispatch_batch()
+    viber = Message.objects.get()
+    real_read = dlr._read
+    fired = []
+
+    def read_then_deadline(*args: object, **kwargs: object) -> object:
+        rows = real_read(*args, **kwargs)  # type: ignore[arg-type]
+        if not fired:  # the deadline sweeper runs between the report's read and its write
+            with time_machine.travel(start + timedelta(seconds=VIBER_TTL + 1), tick=False):
+                fired.append(services.process_timers())
+        return rows
+
+    monkeypatch.setattr(dlr, "_read", read_then_deadline)
+    receipt = Receipt(viber.vendor_message_id, "undelivered", start + timedelta(seconds=VIBER_TTL + 2))
+    assert services.record_dlrs(vendor_id=setup.vendor.pk, receipts=[receipt]) == 1
+    assert fired == [1]
+    assert sorted(attempts()) == [("viber", "undelivered"), ("whatsapp", "prepared")]
