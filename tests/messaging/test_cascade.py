@@ -169,7 +169,7 @@ def test_a_report_racing_the_deadline_starts_the_next_channel_once(
         services.dispatch_batch()
     viber = Message.objects.get()
     real_read = dlr._read
-    fired = []
+    fired: list[int] = []
 
     def read_then_deadline(*args: object, **kwargs: object) -> object:
         rows = real_read(*args, **kwargs)  # type: ignore[arg-type]
