@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -368,9 +369,11 @@ def test_big_totals_are_counted_up_to_a_cap(
     for _ in range(5):
         make_contact(company, [vip])
     make_contact(company, [standard])
-    response = cp_client.get(LIST)
-    assert response.context["paginator"].count == 6  # SQLite has no estimate: the exact count
-    assert not response.context["paginator"].approximate
+    paginator = cp_client.get(LIST).context["paginator"]
+    if connection.vendor == "postgresql":
+        assert paginator.approximate and paginator.count >= 4  # the planner's estimate, never below the cap
+    else:
+        assert (paginator.count, paginator.approximate) == (6, False)  # SQLite has no estimate: the exact count
     response = cp_client.get(f"{LIST}?group={vip.pk}")
     assert response.context["paginator"].count == 5  # a group's members are counted exactly
     assert "Total: 5" in response.content.decode()
