@@ -154,7 +154,13 @@ def record_dlrs(*, vendor_id: int, receipts: Sequence[Receipt]) -> int:
             if not lost:
                 break
             pending = {key: by_id[key] for key in lost}
-        missing = [receipt for key, group in by_id.items() if key not in found for receipt in group]
+        missing = [
+            receipt
+            for key, group in by_id.items()
+            if key not in found
+            for receipt in group
+            if receipt.status in FINAL_STATUSES  # an intermediate report adds nothing worth keeping
+        ]
         if missing:
             UnmatchedReceipt.objects.bulk_create(
                 UnmatchedReceipt(
