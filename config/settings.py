@@ -233,7 +233,10 @@ CELERY_BEAT_SCHEDULE.update(
 )
 # Campaigns: expansion on its own queue; the sweeper starts due campaigns and completes finished ones.
 CELERY_TASK_ROUTES["campaigns.tasks.expand_recipients"] = {"queue": "expand"}
-CELERY_BEAT_SCHEDULE["campaigns-due"] = {"task": "campaigns.tasks.start_due_campaigns", "schedule": timedelta(seconds=15)}
+CELERY_BEAT_SCHEDULE["campaigns-due"] = {
+    "task": "campaigns.tasks.start_due_campaigns",
+    "schedule": timedelta(seconds=15),
+}
 MESSAGING_DISPATCH_BATCH = env.int("MESSAGING_DISPATCH_BATCH", default=1000)
 # A claimed batch not recorded within this time is reconciled with the vendor (its worker is presumed dead).
 MESSAGING_CLAIM_TIMEOUT_SECONDS = env.int("MESSAGING_CLAIM_TIMEOUT_SECONDS", default=300)
