@@ -124,3 +124,32 @@ def insert_rows(
             if returning:
                 found.extend(tuple(row) for row in cursor.fetchall())
     return found
+
+
+def update_rows_postgresql(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Update many rows by primary key (each row: pk, then the ``columns`` values) in one statement.
+
+    PostgreSQL only, inside a transaction: the rows arrive by COPY and one ``UPDATE ... FROM`` applies
+    them, which costs about a quarter less than meeting each row with ``INSERT ... ON CONFLICT``.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
+    names = ", ".join([pk, *(quote(column) for column in columns)])
+    stage = quote(f"stage_{model._meta.db_table}_{next(_stage_numbers)}")
+    kinds = _column_types(model, columns)
+    json_columns = [index + 1 for index, kind in enumerate(kinds) if kind == "JSONField"]
+    changes = ", ".join(f"{quote(column)} = s.{quote(column)}" for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
+        with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                if json_columns:
+                    row = list(row)
+                    for index in json_columns:
+                        row[index] = None if row[index] is None else json.dumps(row[index])
+                copy.write_row(row)
+        cursor.execute(f"UPDATE {table} SET {changes} FROM {stage} s WHERE {table}.{pk} = s.{pk}")  # noqa: S608
+        cursor.execute(f"DROP TABLE {stage}")

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from billing.services.reference import NumberResolver
 from contacts import files
 from contacts.models import Contact, ContactField, ContactImport, ImportRowError, Membership, StopEntry
-from contacts.services._sql import insert_rows
+from contacts.services._sql import insert_rows, update_rows_postgresql
 from contacts.values import STANDARD_COLUMNS, clean_custom_value, parse_date, parse_gender, text
 
 logger = logging.getLogger(__name__)
@@ -236,22 +236,30 @@ class _Importer:
         if connection.vendor == "postgresql":
             # One unique-index probe per number. An IN list makes the planner guess how many numbers match
             # and, while a fresh table has no statistics, read every contact of the partner for each batch.
+            # The last column says whether the contact is in the import's group already (it is not added again).
             columns = ", ".join(f"c.{name}" for name in ("id", *_EXISTING_COLUMNS[1:]))
+            member = (
+                f"EXISTS (SELECT 1 FROM {Membership._meta.db_table} m WHERE m.contact_id = c.id AND m.group_id = %s)"  # noqa: S608
+            )
             sql = (
-                f"SELECT {columns} FROM unnest(%s::text[]) AS wanted(phone) CROSS JOIN LATERAL "  # noqa: S608
+                f"SELECT {columns}, {member} FROM unnest(%s::text[]) AS wanted(phone) CROSS JOIN LATERAL "  # noqa: S608
                 f"(SELECT * FROM {Contact._meta.db_table} WHERE partner_id = %s AND phone = wanted.phone LIMIT 1) c"
             )
             with connection.cursor() as cursor:
-                cursor.execute(sql, [phones, self.partner_id])
+                cursor.execute(sql, [self.group_id or 0, phones, self.partner_id])
                 for row in cursor.fetchall():
                     custom = json.loads(row[7]) if isinstance(row[7], str) else row[7]
                     found[row[1]] = (*row[:7], custom, *row[8:])
             return found
         for start in range(0, len(phones), LOOKUP_CHUNK):
-            rows = Contact.objects.filter(
-                partner_id=self.partner_id, phone__in=phones[start : start + LOOKUP_CHUNK]
-            ).values_list(*_EXISTING_COLUMNS)
-            found.update((row[1], row) for row in rows)
+            rows = list(
+                Contact.objects.filter(
+                    partner_id=self.partner_id, phone__in=phones[start : start + LOOKUP_CHUNK]
+                ).values_list(*_EXISTING_COLUMNS)
+            )
+            in_group = Membership.objects.filter(group_id=self.group_id or 0, contact_id__in=[row[0] for row in rows])
+            members = set(in_group.values_list("contact_id", flat=True))
+            found.update((row[1], (*row, row[0] in members)) for row in rows)
         return found
 
     def _write(self, parsed: dict[str, _Parsed], outcome: _Outcome) -> None:
@@ -269,11 +277,10 @@ class _Importer:
         )
         imported = touched + new_ids
         if imported and self.group_id:
+            members = {row[0] for row in existing.values() if row[-1]}
+            joining = new_ids + [pk for pk in touched if pk not in members]
             insert_rows(
-                Membership,
-                ("contact_id", "group_id"),
-                [(pk, self.group_id) for pk in imported],
-                ignore_conflicts=True,
+                Membership, ("contact_id", "group_id"), [(pk, self.group_id) for pk in joining], ignore_conflicts=True
             )
         self._stop_list(imported, touched, now)
 
@@ -333,7 +340,7 @@ class _Importer:
         touched: list[int] = []
         writes: list[tuple[Any, ...]] = []
         for current, item in pairs:
-            pk, phone, first, last, birth, gender, comment, custom, country_id, network_id = current
+            pk, phone, first, last, birth, gender, comment, custom, country_id, network_id, _member = current
             if pk in blocked:
                 outcome.skipped += 1
                 continue
@@ -356,11 +363,14 @@ class _Importer:
                 or merged != custom
                 or location != (country_id, network_id)
             ):
-                writes.append((self.partner_id, phone, *after, merged, *location, self.created_by, now, now))
+                writes.append((pk, phone, *after, merged, *location))
             touched.append(pk)
             outcome.updated += 1
-        # Written as inserts that meet their existing rows: the database updates them in place, in one statement.
-        insert_rows(Contact, _INSERT_COLUMNS, writes, conflict=("partner_id", "phone"), update=_UPDATE_COLUMNS)
+        if connection.vendor == "postgresql":
+            update_rows_postgresql(Contact, _UPDATE_COLUMNS, [(pk, *rest, now) for pk, _phone, *rest in writes])
+        else:  # inserts that meet their existing rows: the database updates them in place, in one statement
+            rows = [(self.partner_id, phone, *rest, self.created_by, now, now) for _pk, phone, *rest in writes]
+            insert_rows(Contact, _INSERT_COLUMNS, rows, conflict=("partner_id", "phone"), update=_UPDATE_COLUMNS)
         return touched
 
     def _stop_list(self, imported: list[int], known_ids: list[int], now: datetime) -> None:
