@@ -171,3 +171,13 @@ def worker(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pyte
     finally:
         started.stop()
         _flush_broker()
+
+
+@pytest.fixture(autouse=True)
+def reference_book(transactional_db: None) -> None:
+    """Transactional tests flush every table, the reference book of the data migration too: load it back."""
+    from billing.models import Country
+    from billing.services import reference_book_load_shipped
+
+    if not Country.objects.exists():
+        reference_book_load_shipped()
