@@ -46,6 +46,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the file (default 1000000)")
     parser.add_argument("--no-reimport", action="store_true", help="skip the second (update) import")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards (to look at query plans)")
     return parser.parse_args()
 
 
@@ -87,8 +88,11 @@ def main() -> None:
     try:
         run(args, Path(workdir.name))
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        workdir.cleanup()
+        if args.keep:
+            print(f"kept database: {connection.settings_dict['NAME']}")
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+            workdir.cleanup()
 
 
 def import_file(path: Path, partner: Any, user: Any, group: Any, action: str) -> tuple[Any, float]:

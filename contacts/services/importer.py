@@ -237,16 +237,18 @@ class _Importer:
             # One unique-index probe per number. An IN list makes the planner guess how many numbers match
             # and, while a fresh table has no statistics, read every contact of the partner for each batch.
             # The last column says whether the contact is in the import's group already (it is not added again).
+            # LATERAL ... LIMIT 1 keeps both look-ups index probes, whatever the planner guesses.
             columns = ", ".join(f"c.{name}" for name in ("id", *_EXISTING_COLUMNS[1:]))
-            member = (
-                f"EXISTS (SELECT 1 FROM {Membership._meta.db_table} m WHERE m.contact_id = c.id AND m.group_id = %s)"  # noqa: S608
-            )
+            contacts, memberships = Contact._meta.db_table, Membership._meta.db_table
             sql = (
-                f"SELECT {columns}, {member} FROM unnest(%s::text[]) AS wanted(phone) CROSS JOIN LATERAL "  # noqa: S608
-                f"(SELECT * FROM {Contact._meta.db_table} WHERE partner_id = %s AND phone = wanted.phone LIMIT 1) c"
+                f"SELECT {columns}, member.one IS NOT NULL FROM unnest(%s::text[]) AS wanted(phone) "  # noqa: S608
+                f"CROSS JOIN LATERAL (SELECT * FROM {contacts} "
+                "WHERE partner_id = %s AND phone = wanted.phone LIMIT 1) c "
+                f"LEFT JOIN LATERAL (SELECT 1 AS one FROM {memberships} m "
+                "WHERE m.contact_id = c.id AND m.group_id = %s LIMIT 1) member ON true"
             )
             with connection.cursor() as cursor:
-                cursor.execute(sql, [self.group_id or 0, phones, self.partner_id])
+                cursor.execute(sql, [phones, self.partner_id, self.group_id or 0])
                 for row in cursor.fetchall():
                     custom = json.loads(row[7]) if isinstance(row[7], str) else row[7]
                     found[row[1]] = (*row[:7], custom, *row[8:])
