@@ -107,6 +107,11 @@ def text(value: Any) -> str:
 
 def parse_date(value: Any, date_format: str = "YYYY-MM-DD") -> date:
     """A date from a spreadsheet cell or text: ISO (with or without time), the user's format, or D.M.Y."""
+    if type(value) is str and len(value) == 10 and value[4] == "-":
+        try:
+            return date.fromisoformat(value)  # the usual case, cheaply
+        except ValueError:
+            pass
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

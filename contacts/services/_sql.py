@@ -56,6 +56,48 @@ def _adapt_sqlite(kind: str, values: Sequence[Any]) -> list[Any]:
     return list(values)
 
 
+# Binary COPY needs each column's PostgreSQL type; varchar columns take text.
+_COPY_TYPES = {
+    "AutoField": "int4",
+    "BigAutoField": "int8",
+    "BigIntegerField": "int8",
+    "BooleanField": "bool",
+    "DateField": "date",
+    "DateTimeField": "timestamptz",
+    "IntegerField": "int4",
+    "JSONField": "jsonb",
+    "PositiveBigIntegerField": "int8",
+    "PositiveIntegerField": "int4",
+    "PositiveSmallIntegerField": "int2",
+    "SmallIntegerField": "int2",
+    "UUIDField": "uuid",
+}
+
+
+def _copy_type(model: type[Model], column: str) -> str:
+    field: Any = model._meta.get_field(column)
+    target = getattr(field, "target_field", None)
+    kind = (target or field).get_internal_type()
+    if kind == "AutoField" and target is not None:
+        kind = "IntegerField"
+    return _COPY_TYPES.get(kind, "text")
+
+
+def _copy_rows(cursor: Any, stage: str, names: str, types: list[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Rows into a staging table by binary COPY (psycopg formats each value in C)."""
+    from psycopg.types.json import Jsonb
+
+    json_columns = [index for index, kind in enumerate(types) if kind == "jsonb"]
+    with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for row in rows:
+            if json_columns:
+                row = list(row)
+                for index in json_columns:
+                    row[index] = None if row[index] is None else Jsonb(row[index])
+            copy.write_row(row)
+
+
 def insert_rows(
     model: type[Model],
     columns: Sequence[str],
@@ -98,14 +140,7 @@ def insert_rows(
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA"  # noqa: S608
             )
-            json_columns = [index for index, kind in enumerate(kinds) if kind == "JSONField"]
-            with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    if json_columns:
-                        row = list(row)
-                        for index in json_columns:
-                            row[index] = None if row[index] is None else json.dumps(row[index])
-                    copy.write_row(row)
+            _copy_rows(cursor, stage, names, [_copy_type(model, column) for column in columns], rows)
             cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage}{suffix}")  # noqa: S608
             if returning:
                 found.extend(tuple(row) for row in cursor.fetchall())
@@ -139,17 +174,10 @@ def update_rows_postgresql(model: type[Model], columns: Sequence[str], rows: Seq
     pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
     names = ", ".join([pk, *(quote(column) for column in columns)])
     stage = quote(f"stage_{model._meta.db_table}_{next(_stage_numbers)}")
-    kinds = _column_types(model, columns)
-    json_columns = [index + 1 for index, kind in enumerate(kinds) if kind == "JSONField"]
+    types = [_copy_type(model, model._meta.pk.name), *(_copy_type(model, column) for column in columns)]  # type: ignore[union-attr]
     changes = ", ".join(f"{quote(column)} = s.{quote(column)}" for column in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
-        with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                if json_columns:
-                    row = list(row)
-                    for index in json_columns:
-                        row[index] = None if row[index] is None else json.dumps(row[index])
-                copy.write_row(row)
+        _copy_rows(cursor, stage, names, types, rows)
         cursor.execute(f"UPDATE {table} SET {changes} FROM {stage} s WHERE {table}.{pk} = s.{pk}")  # noqa: S608
         cursor.execute(f"DROP TABLE {stage}")

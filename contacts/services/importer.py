@@ -280,11 +280,22 @@ class _Importer:
         imported = touched + new_ids
         if imported and self.group_id:
             members = {row[0] for row in existing.values() if row[-1]}
-            joining = new_ids + [pk for pk in touched if pk not in members]
-            insert_rows(
-                Membership, ("contact_id", "group_id"), [(pk, self.group_id) for pk in joining], ignore_conflicts=True
-            )
+            self._join_group(new_ids + [pk for pk in touched if pk not in members])
         self._stop_list(imported, touched, now)
+
+    def _join_group(self, contact_ids: list[int]) -> None:
+        if not contact_ids:
+            return
+        if connection.vendor == "postgresql":  # two integers a row: one array parameter is cheaper than a COPY
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {Membership._meta.db_table} (contact_id, group_id) "  # noqa: S608
+                    "SELECT unnest(%s::bigint[]), %s ON CONFLICT DO NOTHING",
+                    [contact_ids, self.group_id],
+                )
+            return
+        rows = [(pk, self.group_id) for pk in contact_ids]
+        insert_rows(Membership, ("contact_id", "group_id"), rows, ignore_conflicts=True)
 
     def _insert_new(self, items: list[_Parsed], outcome: _Outcome, now: datetime) -> tuple[list[int], list[_Parsed]]:
         """Insert the numbers the partner did not have; returns their ids and the ones that exist after all."""
