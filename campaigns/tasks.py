@@ -10,13 +10,13 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from campaigns import services
+from campaigns import expansion, services
 from campaigns.models import Campaign
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def expand_recipients(campaign_id: int) -> None:
-    if services.campaign_expand(campaign_id=campaign_id):
+    if expansion.campaign_expand(campaign_id=campaign_id):
         expand_recipients.delay(campaign_id)  # more remains: go on in a fresh task
 
 

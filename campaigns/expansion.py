@@ -1,0 +1,234 @@
+"""Recipient expansion of a running campaign (DESIGN.md §6): the recipients stream in chunks into the messaging engine.
+
+Each chunk is one transaction: the campaign row is locked, the next recipients after ``expand_cursor`` are read,
+resolved, de-duplicated, checked against the stop list per sender ID, personalized and enqueued, and the cursor and
+counters move with the messages, so a crash repeats at most the chunk that was not committed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import Country, Network
+from billing.services.reference import NumberResolver, ResolvedNumber
+from campaigns.models import Campaign
+from campaigns.services import (
+    PLACEHOLDER,
+    MissingValue,
+    _file_rows,
+    _move,
+    campaign_contents,
+    render,
+    split_numbers,
+)
+from contacts import selectors as contact_selectors
+from contacts.models import StopEntry
+from messaging import services as messaging
+from messaging.models import Message
+from senders.models import SenderID
+
+CHUNK = 5000
+
+
+@dataclass
+class _Target:
+    phone: str
+    variables: dict[str, str]
+    text: str = ""  # campaign from file: the row's own text
+    country_id: int | None = None  # contacts carry their resolved destination
+    network_id: int | None = None
+
+
+def _chunk(campaign: Campaign) -> tuple[list[_Target], int]:
+    """The next recipients after the cursor, and the cursor after them."""
+    cursor = campaign.expand_cursor
+    if campaign.source == Campaign.Source.GROUPS:
+        chunks = contact_selectors.group_recipients(
+            partner=campaign.partner,
+            groups=list(campaign.groups.all()),
+            sender=None,
+            chunk_size=CHUNK,
+            after_contact_id=cursor,
+        )
+        chunk = next(chunks, [])
+        targets = [
+            _Target(
+                item.phone,
+                {**item.variables, "first_name": item.variables.get("firstname", "")},
+                country_id=item.country_id,
+                network_id=item.network_id,
+            )
+            for item in chunk
+        ]
+        return targets, (chunk[-1].contact_id if chunk else cursor)
+    if campaign.source == Campaign.Source.MANUAL:
+        numbers = split_numbers(campaign.manual_numbers)[cursor : cursor + CHUNK]
+        return [_Target(number, {"phone": number}) for number in numbers], cursor + len(numbers)
+    rows: list[_Target] = []
+    index = 0
+    if campaign.file:
+        for index, row in enumerate(_file_rows(campaign), start=1):  # noqa: B007
+            if index <= cursor:
+                continue
+            rows.append(_Target(row.get("phone", ""), dict(row), row.get("text", "")))
+            if len(rows) >= CHUNK:
+                break
+    return rows, cursor + len(rows)
+
+
+def _resolve(targets: list[_Target], default_country: Country | None) -> list[ResolvedNumber | None]:
+    """Each target's destination: contacts reuse the country and network resolved when they were saved."""
+    countries = Country.objects.in_bulk({t.country_id for t in targets if t.country_id})
+    networks = Network.objects.in_bulk({t.network_id for t in targets if t.network_id})
+    resolver: NumberResolver | None = None
+    result: list[ResolvedNumber | None] = []
+    for target in targets:
+        country = countries.get(target.country_id) if target.country_id else None
+        if country is not None and target.phone.isdigit():
+            network = networks.get(target.network_id) if target.network_id else None
+            result.append(ResolvedNumber(target.phone, country, network))
+            continue
+        resolver = resolver or NumberResolver()
+        try:
+            result.append(resolver.resolve(target.phone, default_country))
+        except ValidationError:
+            result.append(None)
+    return result
+
+
+def _senders(campaign: Campaign, contents: list[messaging.ChannelContent]) -> dict[str, SenderID | None]:
+    return {
+        content.channel: SenderID.objects.active()
+        .for_partner(campaign.partner)
+        .filter(channel=content.channel, value__iexact=content.sender)
+        .first()
+        for content in contents
+    }
+
+
+def campaign_expand_chunk(*, campaign_id: int) -> bool:
+    """Write the messages of the next chunk of recipients; False when there is nothing more to do."""
+    with transaction.atomic():
+        campaign = (
+            Campaign.objects.select_for_update(of=("self",))
+            .select_related("partner", "default_country")
+            .get(pk=campaign_id)
+        )
+        if campaign.status != Campaign.Status.IN_PROGRESS or campaign.expanded:
+            return False
+        try:
+            contents = campaign_contents(campaign)
+        except ValidationError as error:
+            _move(campaign, [Campaign.Status.IN_PROGRESS], Campaign.Status.FAILED, error=error.messages[0][:255],
+                  expanded=True, finished_at=timezone.now())  # fmt: skip
+            return False
+        targets, cursor = _chunk(campaign)
+        if not targets:
+            Campaign.objects.filter(pk=campaign.pk).update(expanded=True, updated_at=timezone.now())
+            if campaign.messages_written == 0:
+                _move(campaign, [Campaign.Status.IN_PROGRESS], Campaign.Status.FAILED,
+                      error=_("No recipient could be sent a message.")[:255], finished_at=timezone.now())  # fmt: skip
+            return False
+        resolved: list[tuple[_Target, ResolvedNumber]] = []
+        invalid = duplicates = stopped = missing = 0
+        seen: set[str] = set()
+        for target, number in zip(targets, _resolve(targets, campaign.default_country), strict=True):
+            if number is None:
+                invalid += 1
+                continue
+            if number.e164 in seen:
+                duplicates += 1
+                continue
+            seen.add(number.e164)
+            resolved.append((target, number))
+        if campaign.source != Campaign.Source.GROUPS:
+            earlier = set(
+                Message.objects.filter(
+                    campaign_id=campaign.pk, step=0, recipient__in=[number.e164 for _target, number in resolved]
+                ).values_list("recipient", flat=True)
+            )
+            duplicates += sum(1 for _target, number in resolved if number.e164 in earlier)
+            resolved = [(target, number) for target, number in resolved if number.e164 not in earlier]
+        senders = _senders(campaign, contents)
+        any_blocks = StopEntry.objects.for_partner(campaign.partner).exists()
+        blocked = {
+            channel: contact_selectors.stop_listed_phones(
+                partner=campaign.partner, sender=sender, phones=[number.e164 for _target, number in resolved]
+            )
+            if any_blocks
+            else set()
+            for channel, sender in senders.items()
+        }
+        outgoing = []
+        # Without variables every recipient gets the same steps: share them (the engine checks each set once).
+        static = not any(
+            PLACEHOLDER.search(content.text) or any(PLACEHOLDER.search(p) for p in content.template_params)
+            for content in contents
+        )
+        shared: dict[frozenset[str], tuple[messaging.ChannelContent, ...]] = {}
+        for target, number in resolved:
+            if static and not target.text:
+                skip = frozenset(c.channel for c in contents if number.e164 in blocked[c.channel])
+                if skip not in shared:
+                    kept = [c for c in contents if c.channel not in skip]
+                    if kept and kept[-1].ttl is not None:
+                        kept[-1] = replace(kept[-1], ttl=None)
+                    shared[skip] = tuple(kept)
+                if not shared[skip]:
+                    stopped += 1
+                    continue
+                outgoing.append(messaging.OutgoingMessage(recipient=number.e164, steps=shared[skip], resolved=number))
+                continue
+            steps = []
+            try:
+                for content in contents:
+                    if number.e164 in blocked[content.channel]:
+                        continue
+                    text = target.text or content.text
+                    params = tuple(render(param, target.variables, campaign.placeholders)
+                                   for param in content.template_params)  # fmt: skip
+                    rendered = render(text, target.variables, campaign.placeholders)
+                    steps.append(replace(content, text=rendered, template_params=params))
+            except MissingValue:
+                missing += 1
+                continue
+            if not steps:
+                stopped += 1
+                continue
+            if steps[-1].ttl is not None:
+                steps[-1] = replace(steps[-1], ttl=None)
+            outgoing.append(messaging.OutgoingMessage(recipient=number.e164, steps=tuple(steps), resolved=number))
+        results = messaging.enqueue_messages(
+            partner=campaign.partner,
+            messages=outgoing,
+            campaign_id=campaign.pk,
+            label=campaign.name[:100],
+            accept_mo=campaign.accept_mo,
+        )
+        written = sum(1 for result in results if isinstance(result, messaging.Enqueued))
+        Campaign.objects.filter(pk=campaign.pk).update(
+            expand_cursor=cursor,
+            messages_written=campaign.messages_written + written,
+            recipients_total=campaign.recipients_total + len(targets),
+            skipped_invalid=campaign.skipped_invalid + invalid + (len(results) - written),
+            skipped_duplicates=campaign.skipped_duplicates + duplicates,
+            skipped_stop_list=campaign.skipped_stop_list + stopped,
+            skipped_placeholders=campaign.skipped_placeholders + missing,
+            updated_at=timezone.now(),
+        )
+    return True
+
+
+def campaign_expand(*, campaign_id: int, budget: float = 20.0) -> bool:
+    """Expand chunk after chunk for about ``budget`` seconds; True when more remains (the task re-queues)."""
+    deadline = time.monotonic() + budget
+    while campaign_expand_chunk(campaign_id=campaign_id):
+        if time.monotonic() > deadline:
+            return True
+    return False
