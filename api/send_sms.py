@@ -287,6 +287,7 @@ def _send_one(*, partner: Partner, message: ParsedMessage, callback: CallbackSpe
             label=message.label,
             callback=callback,
             accept_mo=message.accept_mo,
+            auto_reply=message.auto_reply,
         )
         outcome = iter(results)
         for position, line in enumerate(lines):

@@ -73,12 +73,14 @@ class MessageSerializer(serializers.ModelSerializer):
     sentAt = serializers.DateTimeField(source="sent_at", read_only=True)  # noqa: N815
     deliveredAt = serializers.DateTimeField(source="delivered_at", read_only=True)  # noqa: N815
     statusAt = serializers.DateTimeField(source="status_at", read_only=True)  # noqa: N815
+    acceptMO = serializers.BooleanField(source="accept_mo", read_only=True)  # noqa: N815
+    autoReply = serializers.BooleanField(source="auto_reply", read_only=True)  # noqa: N815
 
     class Meta:
         model = Message
         fields = ["id", "transactionId", "edrType", "campaignId", "label", "channel", "sender", "recipient", "mccmnc",
-                  "text", "parts", "status", "errorCode", "error", "cost", "createdAt", "sentAt", "deliveredAt",
-                  "statusAt"]  # fmt: skip
+                  "text", "parts", "status", "errorCode", "error", "cost", "acceptMO", "autoReply", "createdAt",
+                  "sentAt", "deliveredAt", "statusAt"]  # fmt: skip
 
 
 class TransactionSerializer(serializers.ModelSerializer):

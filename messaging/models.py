@@ -234,6 +234,8 @@ class Message(models.Model):
     is_simulation = models.BooleanField(_("simulation"), default=False)
     accept_mo = models.BooleanField(_("accept MO"), default=False)
     is_reply = models.BooleanField(_("reply to MO"), default=False)
+    # Answer this message's MO replies from the partner's reply templates.
+    auto_reply = models.BooleanField(_("auto-reply"), default=False)
 
     status = models.CharField(_("status"), max_length=12, choices=MessageStatus.choices, default=MessageStatus.PREPARED)
     error_code = models.CharField(_("error code"), max_length=32, blank=True)

@@ -41,7 +41,7 @@ INSERT_COLUMNS = ("partner_id", "campaign_id", "label", "uuid", "transaction_id"
                   "fallback", "recipient", "country_id", "network_id", "mccmnc", "parts", "is_simulation", "accept_mo",
                   "is_reply", "callback_target_id", "status", "due_at", "created_at", "status_at",
                   *CONTENT_FIELDS, "error_code", "error", "vendor_message_id", "cost", "rate", "from_pack",
-                  "billing_mode", "claim")  # fmt: skip
+                  "billing_mode", "claim", "auto_reply")  # fmt: skip
 UNSET = ("", "", "", ZERO, ZERO, False, "", "")
 SMALL_CALL = 20
 
@@ -209,6 +209,7 @@ def enqueue_messages(
     label: str = "",
     callback: CallbackSpec | None = None,
     accept_mo: bool = False,
+    auto_reply: bool = False,
     simulation: bool = False,
     is_reply: bool = False,
     dialogue_id: uuid.UUID | None = None,
@@ -259,7 +260,7 @@ def enqueue_messages(
             (partner.pk, campaign_id, label, uuid.uuid4(), item.transaction_id or uuid.uuid4(), EdrType.MT, dialogue_id,
              0, plan, number.e164, number.country.pk, number.network.pk if number.network else None, number.mccmnc,
              parts, simulation, accept_mo, is_reply, target_id, MessageStatus.PREPARED, due, now, now,
-             *[content[name] for name in CONTENT_FIELDS], *UNSET)
+             *[content[name] for name in CONTENT_FIELDS], *UNSET, auto_reply)
         )  # fmt: skip
         results.append(None)
     written = bulk_insert_rows(Message, INSERT_COLUMNS, rows, returning=("id", "transaction_id"))

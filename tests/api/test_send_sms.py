@@ -141,6 +141,21 @@ def test_flash_mo_and_sms_templates(setup: Setup, client: Client) -> None:
     assert mo.accept_mo and not mo.flash
 
 
+def test_auto_reply_is_stored_on_every_edr_of_the_send(setup: Setup, client: Client) -> None:
+    Partner.objects.filter(pk=setup.tenant.end_user.pk).update(mo_enabled=True)
+    make_sender_id(setup.tenant.end_user, value="Shop", channel=Channel.VIBER)
+    response = post(client, [message(channels="Viber,SMS", to=["34600000001", "34600000002"], autoReply="true"),
+                             message(to="34600000003")])  # fmt: skip
+    assert response.status_code == 200, response.content
+    messaging_services.dispatch_batch()  # no Viber rate plan: the Viber attempts fail and SMS takes over
+    messaging_services.dispatch_batch()
+    flags = sorted(Message.objects.values_list("recipient", "channel", "auto_reply"))
+    assert flags == [("34600000001", "sms", True), ("34600000001", "viber", True), ("34600000002", "sms", True),
+                     ("34600000002", "viber", True), ("34600000003", "sms", False)]  # fmt: skip
+    shown = client.get("/api/v1/messages?recipient=34600000001&channel=sms").json()["results"]
+    assert [row["autoReply"] for row in shown] == [True]
+
+
 def test_whatsapp_takes_the_template(setup: Setup, client: Client) -> None:
     make_sender_id(setup.tenant.end_user, value="Shop", channel=Channel.WHATSAPP)
     response = post(client, [{"channels": "WhatsApp", "from": "Shop", "to": "34600000001", "templateName": "order",

@@ -56,6 +56,7 @@ def test_messages_filter_and_paginate(setup: Setup) -> None:
     assert len(found) == 1 and found[0]["transactionId"] == transaction_id
     detail = client.get(f"/api/v1/messages/{found[0]['id']}").json()
     assert detail["recipient"] == "34600000000" and detail["label"] == "spring"
+    assert (detail["acceptMO"], detail["autoReply"]) == (False, False)
     assert client.get("/api/v1/messages?dateFrom=2000-01-01T00:00:00Z").json()["count"] == 5
     assert client.get("/api/v1/messages?dateTo=2000-01-01T00:00:00Z").json()["count"] == 0
 
