@@ -265,11 +265,12 @@ class StopEntry(models.Model):
 
 
 class TableSettings(models.Model):
-    """One user's column order, visibility and page size for a contacts table."""
+    """One user's column order, visibility and page size for a table of the portal (contacts, campaigns)."""
 
     class Table(models.TextChoices):
         CONTACTS = "contacts", _("Contacts")
         STOP_LIST = "stop_list", _("Stop list")
+        CAMPAIGNS = "campaigns", _("Campaigns")
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_tables")

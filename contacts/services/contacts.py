@@ -21,6 +21,12 @@ from tenancy.models import Partner, User
 
 DELETE_BATCH = 2000
 PER_PAGE_CHOICES = (20, 50, 100)
+# The column of each table that cannot be hidden: it names the row.
+ALWAYS_SHOWN_COLUMN = {
+    TableSettings.Table.CONTACTS: "phone",
+    TableSettings.Table.STOP_LIST: "phone",
+    TableSettings.Table.CAMPAIGNS: "name",
+}
 
 
 def _scoped(partner: Partner, contacts: QuerySet[Contact]) -> QuerySet[Contact]:
@@ -377,20 +383,21 @@ def stop_list_add_number(
 def table_settings_save(
     *, user: User, table: str, columns: Sequence[tuple[str, bool]], per_page: int | None = None
 ) -> TableSettings:
-    """Remember a user's column order and visibility (and page size) for one contacts table."""
+    """Remember a user's column order and visibility (and page size) for one table."""
     if user.partner is None:
         raise ValidationError(_("Only users of a company have contacts."), code="no_partner")
     if table not in TableSettings.Table.values:
         raise ValidationError(_("Unknown table."), code="table")
+    always_shown = ALWAYS_SHOWN_COLUMN[table]
     seen: set[str] = set()
     cleaned = []
     for key, visible in columns:
         if key in seen or not isinstance(key, str) or len(key) > 80:
             continue
         seen.add(key)
-        cleaned.append({"key": key, "visible": bool(visible) or key == "phone"})
-    if "phone" not in seen:
-        cleaned.insert(0, {"key": "phone", "visible": True})
+        cleaned.append({"key": key, "visible": bool(visible) or key == always_shown})
+    if always_shown not in seen:
+        cleaned.insert(0, {"key": always_shown, "visible": True})
     settings_row, _created = TableSettings.objects.get_or_create(
         user=user, table=table, defaults={"partner": user.partner}
     )
