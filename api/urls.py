@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from api import v1, v1_billing, v1_campaigns, v1_contacts, views
+from api import v1, v1_billing, v1_campaigns, v1_contacts, v1_imports, v1_templates, views
 
 app_name = "api"
 
@@ -16,6 +16,8 @@ router.register("transactions", v1.TransactionViewSet, basename="transactions")
 router.register("contacts", v1_contacts.ContactViewSet, basename="contacts")
 router.register("groups", v1_contacts.GroupViewSet, basename="groups")
 router.register("stop-list", v1_contacts.StopListViewSet, basename="stop-list")
+router.register("imports", v1_imports.ImportViewSet, basename="imports")
+router.register("templates", v1_templates.TemplateViewSet, basename="templates")
 router.register("campaigns", v1_campaigns.CampaignViewSet, basename="campaigns")
 router.register("packs", v1_billing.PackViewSet, basename="packs")
 router.register("rate-plans", v1_billing.RatePlanViewSet, basename="rate-plans")
