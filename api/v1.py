@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -21,6 +22,7 @@ from api.serializers import (
     SenderIdSerializer,
     TransactionSerializer,
 )
+from api.v1_exports import XLSX_RESPONSE, transaction_xlsx
 from billing.models import Transaction, TransactionType
 from messaging.models import EdrType, Message, MessageStatus
 from senders import services as sender_services
@@ -106,6 +108,13 @@ class TransactionViewSet(viewsets.ReadOnlyModelViewSet[Transaction]):
 
     def get_queryset(self) -> QuerySet[Transaction]:
         return Transaction.objects.for_partner(api_auth(self.request).partner).order_by("-created_at", "-pk")
+
+    @extend_schema(responses=XLSX_RESPONSE)
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str | None = None) -> FileResponse:
+        """The transaction's details per MCCMNC as XLSX (Finance → Export Details)."""
+        user: User = request.user  # type: ignore[assignment]
+        return transaction_xlsx(partner=api_auth(request).partner, user=user, entry=self.get_object())
 
 
 class BalanceView(APIView):

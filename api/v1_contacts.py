@@ -6,12 +6,15 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.authentication import api_auth
+from api.v1_exports import XLSX_RESPONSE, contacts_xlsx
 from contacts import services as contact_services
 from contacts.models import Contact, Group, StopEntry
 from senders.models import SenderID
@@ -85,6 +88,16 @@ class GroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Group]
         )  # fmt: skip
         return Response(self.get_serializer(group).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses=XLSX_RESPONSE)
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str | None = None) -> FileResponse:
+        """The group's contacts as XLSX."""
+        group = self.get_object()
+        partner = api_auth(request).partner
+        contacts = Contact.objects.for_partner(partner).in_groups([group])
+        user: User = request.user  # type: ignore[assignment]
+        return contacts_xlsx(partner=partner, user=user, contacts=contacts, name=group.name)
+
 
 class ContactViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet[Contact]):
     serializer_class = ContactSerializer
@@ -119,6 +132,21 @@ class ContactViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets
             partner=partner, contacts=Contact.objects.for_partner(partner).filter(pk=contact.pk)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses=XLSX_RESPONSE,
+        parameters=[
+            OpenApiParameter("phone", str, description="Numbers starting with these digits."),
+            OpenApiParameter("group", int, description="Contacts of this group."),
+        ],
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request) -> FileResponse:
+        """The contacts the filters select, as XLSX."""
+        user: User = request.user  # type: ignore[assignment]
+        partner = api_auth(request).partner
+        contacts = self.filter_queryset(Contact.objects.for_partner(partner))  # export_rows does its own prefetching
+        return contacts_xlsx(partner=partner, user=user, contacts=contacts, name="contacts")
 
 
 class StopEntrySerializer(serializers.ModelSerializer):
@@ -176,3 +204,12 @@ class StopListViewSet(viewsets.ReadOnlyModelViewSet[StopEntry]):
         )  # fmt: skip
         entries = self.get_queryset().filter(contact=contact)
         return Response(StopEntrySerializer(entries, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=XLSX_RESPONSE)
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request) -> FileResponse:
+        """The stop-listed contacts with their blocked sender IDs, as XLSX."""
+        partner = api_auth(request).partner
+        user: User = request.user  # type: ignore[assignment]
+        contacts = Contact.objects.for_partner(partner).stop_listed()
+        return contacts_xlsx(partner=partner, user=user, contacts=contacts, name="stop-list", stop_list=True)
