@@ -2,7 +2,17 @@ from django.urls import path
 
 from adminpanel.billing_urls import urlpatterns as billing_urlpatterns
 from adminpanel.messaging_urls import urlpatterns as messaging_urlpatterns
-from adminpanel.views import approvals, custom_fields, home, partners, portals, premoderation, sender_ids, users
+from adminpanel.views import (
+    approvals,
+    custom_fields,
+    home,
+    partners,
+    portals,
+    premoderation,
+    sender_ids,
+    short_domains,
+    users,
+)
 from senders.models import APPROVAL_KIND as SENDER_ID_KIND
 
 app_name = "adminpanel"
@@ -49,6 +59,9 @@ urlpatterns = [
     path("sender-ids/<int:pk>/unsubscribe", sender_ids.SenderUnsubscribeView.as_view(), name="sender_unsubscribe"),
     path("sender-ids/documents/<int:pk>", sender_ids.SenderDocumentView.as_view(), name="sender_document"),
     path("sender-ids/requests/<int:pk>/logo", sender_ids.SenderLogoView.as_view(), name="sender_logo"),
+    path("short-domains/", short_domains.ShortDomainListView.as_view(), name="short_domain_list"),
+    path("short-domains/new", short_domains.ShortDomainCreateView.as_view(), name="short_domain_create"),
+    path("short-domains/<int:pk>/", short_domains.ShortDomainEditView.as_view(), name="short_domain_edit"),
 ]
 urlpatterns += billing_urlpatterns
 urlpatterns += messaging_urlpatterns

@@ -14,10 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import Country
 from campaigns import services
 from campaigns.models import Campaign, MessageTemplate, Moderation
+from campaigns.placeholders import date_variables, marker_errors
+from campaigns.shortlinks import campaign_link
 from contacts.models import Group
 from contacts.selectors import group_counts
 from messaging.models import Purpose
 from senders.services import active_sender_ids
+from shortener.models import ShortDomain
 from tenancy.models import TIME_ZONE_CHOICES, Channel, Partner
 
 VIBER_TYPES = [(Purpose.TRANSACTION.value, _("Viber Transaction")), (Purpose.PROMOTION.value, _("Viber Promotion"))]
@@ -75,6 +78,13 @@ class SetupForm(forms.Form):
         required=False,
         help_text=_("Values for {{1}}, {{2}}, … separated by commas; variables such as {first_name} are allowed."),
     )
+    short_domain = forms.ModelChoiceField(
+        label=_("Short domain"),
+        queryset=ShortDomain.objects.none(),
+        required=False,
+        empty_label=_("Do not shorten"),
+        help_text=_("The first link of the SMS (or Viber) text is sent as a short link; one link per campaign."),
+    )
     accept_mo = forms.BooleanField(label=_("Send reply templates"), required=False)
     placeholders = forms.ChoiceField(
         label=_("When a recipient has no value for a variable"), choices=Campaign.Placeholders.choices
@@ -92,9 +102,18 @@ class SetupForm(forms.Form):
             del self.fields["sms_flash"]
         if not partner.mo_enabled:
             del self.fields["accept_mo"]
+        domains = ShortDomain.objects.usable_by(partner)
+        if domains.exists():
+            self.fields["short_domain"].queryset = domains  # type: ignore[attr-defined]
+        else:
+            del self.fields["short_domain"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        dates = date_variables(self.partner)
+        for name in ("sms_text", "viber_text", "whatsapp_params"):
+            for error in marker_errors(data.get(name) or "", dates):
+                self.add_error(name, error)
         for channel in data.get("channels", []):
             template = data.get(f"{channel}_template")
             if channel == Channel.WHATSAPP and not template:
@@ -107,6 +126,10 @@ class SetupForm(forms.Form):
                 self.add_error(f"{channel}_sender", _("Choose a sender ID."))
         if data.get("viber_button_url") and not data.get("viber_button_caption"):
             self.add_error("viber_button_caption", _("A button needs a caption."))
+        if data.get("short_domain") and not self.errors:
+            texts = [{"channel": c, "text": data.get(f"{c}_text") or ""} for c in data.get("channels", [])]
+            if campaign_link(texts) is None:
+                self.add_error("short_domain", _("Put a link into the SMS or Viber text to shorten it."))
         return data
 
     def steps(self, previous: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
@@ -144,6 +167,7 @@ class SetupForm(forms.Form):
             "channels": campaign.channels,
             "accept_mo": campaign.accept_mo,
             "placeholders": campaign.placeholders,
+            "short_domain": campaign.short_link.domain_id if campaign.short_link else None,
         }
         for step in campaign.steps:
             channel = step["channel"]
@@ -371,6 +395,13 @@ class TemplateForm(forms.ModelForm):
             {"type": b.get("type", ""), "text": b.get("text", ""), "value": b.get("value", "")}
             for b in (self.instance.buttons or [])
         ]
+
+    def clean_text(self) -> str:
+        text: str = self.cleaned_data.get("text") or ""
+        errors = marker_errors(text, date_variables(self.partner))
+        if errors:
+            raise ValidationError(errors)
+        return text
 
     def buttons_from(self, data: Any) -> list[dict[str, str]]:
         kinds, texts, values = data.getlist("button_type"), data.getlist("button_text"), data.getlist("button_value")

@@ -176,6 +176,14 @@ class Campaign(models.Model):
     send_at = models.DateTimeField(_("scheduled for (UTC)"), null=True, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     notify_emails = models.CharField(_("e-mail notifications"), max_length=1000, blank=True)
+    short_link = models.ForeignKey(
+        "shortener.ShortLink",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("short URL"),
+    )
     moderation = models.CharField(
         _("premoderation"), max_length=16, choices=Moderation.choices, default=Moderation.NOT_REQUIRED
     )

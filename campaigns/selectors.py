@@ -10,12 +10,46 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
+from contacts.models import TableSettings
+from contacts.selectors import table_settings
 from messaging.models import CampaignCounter
-from tenancy.models import Partner
+from tenancy.models import Partner, User
 
 STATUSES = ("prepared", "billed", "sent", "delivered", "seen", "undelivered", "failed")
+# The columns of the Campaigns List in their default order; the name is always shown.
+LIST_COLUMNS = {
+    "name": _("Campaign"),
+    "updated": _("Last updated"),
+    "template": _("Template / Sender ID"),
+    "status": _("Status"),
+    "progress": _("Progress"),
+    "short_url": _("Short URL"),
+    "recipients": _("Recipients"),
+    "cost": _("Cost"),
+}
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    key: str
+    label: str
+    visible: bool
+
+
+def campaign_columns(*, user: User) -> list[ListColumn]:
+    """The user's columns of the Campaigns List in their order (Table Settings); new columns come last, shown."""
+    saved = table_settings(user=user, table=TableSettings.Table.CAMPAIGNS)
+    available = dict(LIST_COLUMNS)
+    columns: list[ListColumn] = []
+    for entry in saved.columns if saved is not None else []:
+        key = str(entry.get("key")) if isinstance(entry, dict) else ""
+        if key in available:
+            columns.append(ListColumn(key, str(available.pop(key)), bool(entry.get("visible")) or key == "name"))
+    columns += [ListColumn(key, str(label), True) for key, label in available.items()]
+    return columns
 
 
 def campaign_list(*, partner: Partner, filters: dict[str, Any]) -> QuerySet[Campaign]:
@@ -31,7 +65,7 @@ def campaign_list(*, partner: Partner, filters: dict[str, Any]) -> QuerySet[Camp
         queryset = queryset.filter(updated_at__gte=datetime.combine(filters["date_from"], time.min, tzinfo=zone))
     if filters.get("date_to"):
         queryset = queryset.filter(updated_at__lte=datetime.combine(filters["date_to"], time.max, tzinfo=zone))
-    return queryset.order_by("-updated_at", "-pk")  # type: ignore[return-value]
+    return queryset.select_related("short_link__domain").order_by("-updated_at", "-pk")  # type: ignore[return-value]
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
@@ -22,7 +23,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
-from campaigns import selectors, services
+from campaigns import selectors, services, shortlinks
 from campaigns.forms import (
     CampaignFilterForm,
     FileCampaignForm,
@@ -34,8 +35,11 @@ from campaigns.forms import (
     TemplateForm,
 )
 from campaigns.models import Campaign, MessageTemplate, Moderation, campaign_actions
+from campaigns.placeholders import DATE_FORMATS, DEFAULT_DATE_FORMAT, date_variables
+from contacts.models import TableSettings
 from contacts.selectors import contact_variables
 from senders.services import active_sender_ids
+from shortener.models import ShortDomain
 from tenancy.models import Channel, Partner, User
 from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
 
@@ -50,6 +54,16 @@ def _partner(request: HttpRequest) -> Partner:
 def _user(request: HttpRequest) -> User:
     user: User = request.user  # type: ignore[assignment]
     return user
+
+
+def variable_context(partner: Partner) -> dict[str, Any]:
+    """What the variables bar of a message text needs: the variables, which of them are dates, the date formats."""
+    return {
+        "variables": contact_variables(partner),
+        "date_placeholders": {"{" + name + "}" for name in date_variables(partner)},
+        "date_formats": list(DATE_FORMATS),
+        "default_date_format": DEFAULT_DATE_FORMAT,
+    }
 
 
 def _errors(request: HttpRequest, error: ValidationError, form: Any = None) -> None:
@@ -90,9 +104,13 @@ class CampaignListView(PartnerScopedMixin, ListView):
         drafts = Campaign.objects.for_partner(_partner(self.request)).filter(
             status=Campaign.Status.DRAFT, is_deleted=False
         )
+        columns = selectors.campaign_columns(user=_user(self.request))
         return {
             **context,
             "rows": rows,
+            "all_columns": columns,
+            "columns": [column.key for column in columns if column.visible],
+            "table": TableSettings.Table.CAMPAIGNS,
             "filter_form": self.filter_form,
             "query_string": params.urlencode(),
             "drafts": drafts.order_by("-updated_at")[:5],
@@ -105,7 +123,7 @@ class CampaignDetailView(PartnerScopedMixin, DetailView):
     template_name = "campaigns/detail.html"
 
     def get_queryset(self) -> QuerySet[Campaign]:
-        return super().get_queryset().filter(is_deleted=False)
+        return super().get_queryset().filter(is_deleted=False).select_related("short_link__domain")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         campaign: Campaign = self.object
@@ -193,6 +211,7 @@ class WizardMixin(CampaignPortalMixin):
         campaign = (
             Campaign.objects.for_partner(_partner(self.request))
             .filter(pk=pk, status=Campaign.Status.DRAFT, is_deleted=False)
+            .select_related("short_link__domain")
             .first()
         )
         if campaign is None:
@@ -288,12 +307,24 @@ class SetupView(WizardMixin, FormView):
                 "purpose": t.purpose,
                 "footer": t.footer,
                 "header": t.header_text,
+                "header_type": t.header_type,
+                "header_url": t.header_url,
+                "header_location": t.header_location,
+                "buttons": [button.get("text", "") for button in t.buttons or []],
             }  # fmt: skip
             for t in templates.select_related("sender")
         }
+        link = self.campaign.short_link if self.campaign is not None else None
+        short_links = {
+            "domains": {str(domain.pk): domain.name for domain in ShortDomain.objects.usable_by(partner)},
+            "current": {"domain": str(link.domain_id), "original": link.original_url, "url": link.url}
+            if link
+            else None,
+        }
         return super().get_context_data(
-            variables=contact_variables(partner),
+            **variable_context(partner),
             template_data=template_data,
+            short_links=short_links,
             **self.wizard_context(),
             **kwargs,
         )
@@ -309,12 +340,17 @@ class SetupView(WizardMixin, FormView):
         if name:
             fields["name"] = name
         try:
-            if self.campaign is None:
-                campaign = services.campaign_create(partner=partner, by=user, **fields)
-            else:
-                campaign = services.campaign_update(campaign=self.campaign, by=user, **fields)
-            if "save_template" in self.request.POST:
-                self._save_template(form, campaign)
+            with transaction.atomic():
+                if self.campaign is None:
+                    campaign = services.campaign_create(partner=partner, by=user, **fields)
+                else:
+                    campaign = services.campaign_update(campaign=self.campaign, by=user, **fields)
+                if "short_domain" in form.fields:
+                    shortlinks.campaign_set_short_link(
+                        campaign=campaign, domain=form.cleaned_data.get("short_domain"), by=user
+                    )
+                if "save_template" in self.request.POST:
+                    self._save_template(form, campaign)
         except ValidationError as error:
             _errors(self.request, error, form)
             return self.form_invalid(form)
@@ -677,7 +713,7 @@ class TemplateFormView(PartnerScopedMixin, FormView):
         return super().get_context_data(
             template=self.instance,
             button_rows=rows + [{"type": "", "text": "", "value": ""}] * max(0, 3 - len(rows)),
-            variables=contact_variables(_partner(self.request)),
+            **variable_context(_partner(self.request)),
             needs_request=self.instance.channel == Channel.WHATSAPP or _partner(self.request).premoderate_templates,
             **kwargs,
         )

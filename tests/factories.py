@@ -23,6 +23,8 @@ from contacts.models import Contact, ContactField, ContactImport, Group
 from messaging.models import Route, Vendor
 from senders import services as sender_services
 from senders.models import SenderID, SenderIDDocument, SenderIDRequest
+from shortener.models import ShortDomain
+from shortener.services import short_domain_save
 from tenancy import approvals, services
 from tenancy.models import ApprovalRequest, Channel, CustomField, Partner, Portal, PortalHost, User
 from tests.api import factories as api_factories
@@ -185,6 +187,11 @@ def make_rate_plan_request(partner: Partner) -> RatePlanRequest:
     return billing_services.rate_plan_request_open(partner=partner, by=None, comment="Plans for Spain, please")
 
 
+def make_short_domain(owner: Partner, partners: list[Partner] | None = None, **fields: Any) -> ShortDomain:
+    fields.setdefault("name", f"s{next(_seq)}.example.test")
+    return short_domain_save(domain=ShortDomain(partner=owner, **fields), partners=partners or [], by=None)
+
+
 OBJECT_FACTORIES: dict[type[Model], Callable[[Tenant], Model]] = {
     Partner: lambda tenant: make_partner(tenant.reseller),
     User: lambda tenant: make_user(tenant.end_user),
@@ -213,4 +220,5 @@ OBJECT_FACTORIES: dict[type[Model], Callable[[Tenant], Model]] = {
     MoRoute: lambda tenant: api_factories.make_mo_route(tenant.end_user),
     Campaign: lambda tenant: campaign_factories.make_campaign(tenant.end_user),
     MessageTemplate: lambda tenant: campaign_factories.make_template(tenant.end_user),
+    ShortDomain: lambda tenant: make_short_domain(tenant.owner),
 }

@@ -22,7 +22,7 @@ from tenancy.models import Partner, User
 DELETE_BATCH = 2000
 PER_PAGE_CHOICES = (20, 50, 100)
 # The column of each table that cannot be hidden: it names the row.
-ALWAYS_SHOWN_COLUMN = {
+ALWAYS_SHOWN_COLUMN: dict[str, str] = {
     TableSettings.Table.CONTACTS: "phone",
     TableSettings.Table.STOP_LIST: "phone",
     TableSettings.Table.CAMPAIGNS: "name",

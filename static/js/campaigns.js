@@ -7,8 +7,59 @@
   var GSM = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
   var GSM_EXT = "\f^{}\\[~]|€";
 
+  var VARIABLE = /\{([A-Za-z0-9_]+)(?:\|([^{}|\n]{1,20}))?\}/g;
+
+  /* The short link chosen on Setup: the campaign's first link in the SMS (else Viber) text is sent as it. */
+  var shortLinks = { domains: {}, current: null };
+  var shortData = document.getElementById("short-link-data");
+  if (shortData) shortLinks = JSON.parse(shortData.textContent) || shortLinks;
+  function findLink(text) {
+    var match = /https?:\/\/[^\s<>"']+/.exec(text || "");
+    return match ? match[0].replace(/[.,;:!?)]+$/, "") : null;
+  }
+  function campaignLink() {
+    var sms = document.getElementById("id_sms_text"), viber = document.getElementById("id_viber_text");
+    var chosen = function (channel) {
+      var box = document.querySelector("input[name=channels][value=" + channel + "]");
+      return !box || box.checked;
+    };
+    return (sms && chosen("sms") && findLink(sms.value)) || (viber && chosen("viber") && findLink(viber.value)) || null;
+  }
+  function shortUrl(original) {
+    var select = document.getElementById("id_short_domain");
+    if (!select || !select.value || !shortLinks.domains[select.value]) return null;
+    var current = shortLinks.current;
+    if (current && current.domain === select.value && current.original === original) return current.url;
+    return "https://" + shortLinks.domains[select.value] + "/\u2022\u2022\u2022\u2022\u2022";
+  }
+  function withShortLink(text) {
+    var original = campaignLink();
+    var short = original && shortUrl(original);
+    return short ? text.split(original).join(short) : text;
+  }
+
+  /* Date variables: {dateofbirth|DD.MM.YYYY}; the preview shows today's date in the chosen format. */
+  function formatDate(marker, day) {
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var known = /^(DD|MM|YYYY|YY)([./\- ](DD|MM|YYYY|YY))*$/;
+    if (!known.test(marker)) return null;
+    return marker.replace(/YYYY|YY|DD|MM/g, function (token) {
+      if (token === "YYYY") return String(day.getFullYear());
+      if (token === "YY") return String(day.getFullYear()).slice(-2);
+      if (token === "DD") return pad(day.getDate());
+      return pad(day.getMonth() + 1);
+    });
+  }
+  function withSampleDates(text) {
+    var today = new Date();
+    return text.replace(VARIABLE, function (whole, name, marker) {
+      if (!marker) return whole;
+      return formatDate(marker, today) || whole;
+    });
+  }
+
   function parts(channel, text) {
-    var estimate = text.replace(/\{[A-Za-z0-9_]+\}/g, "xxxxxxxxxx");
+    var estimate = withShortLink(text).replace(VARIABLE, "xxxxxxxxxx");
     if (channel !== "sms") return { parts: 1, chars: estimate.length, encoding: "" };
     var gsm = true, units = 0;
     for (var i = 0; i < estimate.length; i++) {
@@ -37,6 +88,38 @@
   }
   document.querySelectorAll("[data-counter-for]").forEach(counter);
 
+  function dateNames(target) {
+    var names = [];
+    document.querySelectorAll("[data-variables-for='" + target + "'] [data-date-variable]").forEach(function (button) {
+      names.push(button.getAttribute("data-insert").replace(/[{}]/g, "").toLowerCase());
+    });
+    return names;
+  }
+  function currentFormat(target) {
+    var label = document.querySelector("[data-date-formats-for='" + target + "'] [data-date-format-current]");
+    return label ? label.textContent.trim() : "";
+  }
+  function applyFormat(target, marker) {
+    var field = document.getElementById(target);
+    var label = document.querySelector("[data-date-formats-for='" + target + "'] [data-date-format-current]");
+    if (label) label.textContent = marker;
+    if (!field) return;
+    var names = dateNames(target), caret = field.selectionStart || 0, found = null, match;
+    var pattern = new RegExp(VARIABLE.source, "g");
+    while ((match = pattern.exec(field.value)) !== null) {
+      if (names.indexOf(match[1].toLowerCase()) < 0) continue;
+      var end = match.index + match[0].length;
+      if (!found || (match.index <= caret && caret <= end) || !(found.index <= caret && caret <= found.end)) {
+        found = { index: match.index, end: end, name: match[1] };
+      }
+    }
+    if (!found) return;
+    var replacement = "{" + found.name + "|" + marker + "}";
+    field.value = field.value.slice(0, found.index) + replacement + field.value.slice(found.end);
+    field.setSelectionRange(found.index + replacement.length, found.index + replacement.length);
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
   function insertAt(field, text) {
     var start = field.selectionStart || field.value.length, end = field.selectionEnd || start;
     field.value = field.value.slice(0, start) + text + field.value.slice(end);
@@ -45,7 +128,14 @@
   }
   document.addEventListener("click", function (event) {
     var insert = event.target.closest("[data-insert]");
-    if (insert) insertAt(document.getElementById(insert.getAttribute("data-target")), insert.getAttribute("data-insert"));
+    if (insert) {
+      var value = insert.getAttribute("data-insert"), target = insert.getAttribute("data-target");
+      var marker = insert.hasAttribute("data-date-variable") ? currentFormat(target) : "";
+      if (marker) value = value.replace(/\}$/, "|" + marker + "}");
+      insertAt(document.getElementById(target), value);
+    }
+    var format = event.target.closest("[data-date-format]");
+    if (format) applyFormat(format.getAttribute("data-target"), format.getAttribute("data-date-format"));
     var wrap = event.target.closest("[data-wrap]");
     if (wrap) {
       var field = document.getElementById(wrap.getAttribute("data-target"));
@@ -90,7 +180,7 @@
       var template = document.getElementById("id_" + channel + "_template");
       var value = text ? text.value : "";
       if (channel === "whatsapp" && template && templates[template.value]) value = templates[template.value].text;
-      target.textContent = value;
+      target.textContent = withSampleDates(withShortLink(value));
       var sender = document.getElementById("id_" + channel + "_sender");
       var label = document.querySelector("[data-preview-sender=" + channel + "]");
       if (sender && label) label.textContent = sender.value ? "· " + sender.value : "";
@@ -101,6 +191,60 @@
     var caption = document.getElementById("id_viber_button_caption") || document.getElementById("id_button_caption");
     var button = document.querySelector("[data-preview-button=viber]");
     if (caption && button) { button.hidden = !caption.value; button.textContent = caption.value; }
+    whatsappExtras();
+    var linkBox = document.querySelector("[data-short-link-box]");
+    if (linkBox) {
+      var link = campaignLink();
+      linkBox.hidden = !link;
+      linkBox.querySelector("[data-short-link-original]").textContent = link || "";
+    }
+  }
+
+  /* WhatsApp header (text, image, video, document or location), footer and buttons, from the chosen template
+     in the wizard or from the fields of the template form. */
+  function fieldValue(id) {
+    var field = document.getElementById(id);
+    return field ? field.value : "";
+  }
+  function mediaKind(url) {
+    var path = (url || "").split(/[?#]/)[0].toLowerCase();
+    if (/\.(jpe?g|png|gif|webp|bmp|svg)$/.test(path)) return "image";
+    if (/\.(mp4|3gp|3gpp|mov|avi|webm|mkv)$/.test(path)) return "video";
+    return "document";
+  }
+  function whatsappExtras() {
+    var header = document.querySelector("[data-preview-header=whatsapp]");
+    if (!header) return;
+    var item = null, select = document.getElementById("id_whatsapp_template");
+    if (select) item = templates[select.value] || {};
+    else if (document.getElementById("id_header_type")) {
+      var buttons = [];
+      document.querySelectorAll("input[name=button_text]").forEach(function (input) { if (input.value.trim()) buttons.push(input.value.trim()); });
+      item = { header_type: fieldValue("id_header_type"), header: fieldValue("id_header_text"), header_url: fieldValue("id_header_url"),
+               header_location: fieldValue("id_header_location"), footer: fieldValue("id_footer"), buttons: buttons };
+    }
+    item = item || {};
+    var kind = item.header_type === "media" ? (item.header_url ? mediaKind(item.header_url) : "") : item.header_type;
+    header.hidden = !kind || (kind === "text" && !item.header);
+    header.querySelectorAll("[data-wa-header]").forEach(function (part) { part.hidden = part.getAttribute("data-wa-header") !== kind; });
+    var name = decodeURIComponent(((item.header_url || "").split(/[?#]/)[0].split("/").pop()) || "");
+    header.querySelectorAll("[data-wa-file-name]").forEach(function (part) { part.textContent = name || item.header_url || ""; });
+    var image = header.querySelector("[data-wa-header=image]");
+    if (kind === "image") { if (image.getAttribute("src") !== item.header_url) image.src = item.header_url; } else image.removeAttribute("src");
+    header.querySelector("[data-wa-location]").textContent = item.header_location || "";
+    header.querySelector("[data-wa-header=text]").textContent = item.header || "";
+    var footer = document.querySelector("[data-preview-footer=whatsapp]");
+    footer.hidden = !item.footer;
+    footer.textContent = item.footer || "";
+    var list = document.querySelector("[data-preview-buttons=whatsapp]");
+    list.replaceChildren();
+    var all = item.buttons || [];
+    all.slice(0, 3).forEach(function (caption, index) {
+      var line = document.createElement("div");
+      line.className = "border-top text-center text-primary py-1 mt-1";
+      line.textContent = index === 2 && all.length > 3 ? list.getAttribute("data-label-more") : caption;
+      list.appendChild(line);
+    });
   }
   document.addEventListener("input", preview);
   document.addEventListener("change", function (event) {
@@ -191,6 +335,11 @@
     Sortable.create(cascade, { draggable: ".cascade-movable", onEnd: saveOrder });
     saveOrder();
   }
+
+  /* Campaigns list: Table Settings window, columns ordered by drag and drop. */
+  document.querySelectorAll("[data-sortable]").forEach(function (list) {
+    if (window.Sortable) window.Sortable.create(list, { handle: ".drag-handle", animation: 150 });
+  });
 
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute("data-confirm");

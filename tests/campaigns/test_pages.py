@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -11,10 +13,14 @@ from django.utils import timezone
 
 from campaigns import services
 from campaigns.models import Campaign, MessageTemplate, Moderation, campaign_actions
+from contacts.models import ContactField
 from messaging.models import Message
 from tenancy.models import Channel
 from tests.campaigns.conftest import World, draft, sms_step
-from tests.contacts.factories import csv_upload
+from tests.campaigns.factories import make_template
+from tests.conftest import signed_in
+from tests.contacts.factories import csv_upload, make_contact_field
+from tests.factories import make_user
 
 
 def page(client: Client, url: str) -> str:
@@ -245,3 +251,64 @@ def test_list_page_query_count(world: World, cp_client: Client, django_assert_ma
 
 def test_channel_constants() -> None:
     assert Channel.SMS == "sms"
+
+
+def test_list_columns_follow_the_table_settings(world: World, cp_client: Client) -> None:
+    campaign = draft(world, name="Columns")
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
+    listing = page(cp_client, "/campaigns")
+    assert 'data-testid="table-settings-button"' in listing
+    default = re.findall(r'<th scope="col"[^>]* data-column="(\w+)"', listing)
+    assert default == ["name", "updated", "template", "status", "progress", "short_url", "recipients", "cost"]
+    order = ["cost", "status", "name", "updated", "template", "progress", "short_url", "recipients"]
+    response = cp_client.post(
+        "/contacts/table-settings",
+        {"table": "campaigns", "column": order, "visible": ["cost", "status"], "next": "/campaigns"},
+    )
+    assert response["Location"] == "/campaigns"
+    listing = page(cp_client, "/campaigns")
+    # The campaign name cannot be hidden; the rest follows the user's choice and order.
+    assert re.findall(r'<th scope="col"[^>]* data-column="(\w+)"', listing) == ["cost", "status", "name"]
+    assert "Short URL" not in listing.split('id="table-settings"')[0]
+    other = signed_in(make_user(world.tenant.end_user))
+    assert len(re.findall(r'<th scope="col"[^>]* data-column=', page(other, "/campaigns"))) == 8
+
+
+def test_date_format_markers_are_checked(world: World, cp_client: Client) -> None:
+    make_contact_field(world.tenant.end_user, name="Renewal", data_type=ContactField.DataType.DATE)
+    setup = page(cp_client, "/campaigns/new")
+    assert 'data-testid="date-format-id_sms_text"' in setup and 'data-date-format="MM/DD/YYYY"' in setup
+    assert 'data-insert="{renewal}" data-target="id_sms_text" title="Renewal" data-date-variable' in setup
+    data = {"channels": ["sms"], "sms_sender": "Shop", "placeholders": "keep"}
+    for text, error in [
+        ("Born {dateofbirth|DD.MM.YYYYY}", "“DD.MM.YYYYY” is not a date format; choose one from the Date format list."),
+        ("Hi {first_name|DD.MM.YYYY}", "{first_name} is not a date, so it cannot have a date format."),
+    ]:
+        response = cp_client.post("/campaigns/new", {**data, "sms_text": text})
+        assert response.status_code == 200 and error in response.content.decode()
+    assert not Campaign.objects.exists()
+    response = cp_client.post("/campaigns/new", {**data, "sms_text": "Renew by {renewal|DD/MM} {dateofbirth|YY}"})
+    assert response.status_code == 200  # "YY" alone is not in the list
+    response = cp_client.post("/campaigns/new", {**data, "sms_text": "Renew by {renewal|DD/MM}, {dateofbirth|DD.MM}"})
+    assert response.status_code == 302
+    template = cp_client.post(
+        "/campaigns/templates/new", {"channel": "sms", "name": "Dates", "text": "On {renewal|YYYY.MM.DDD}"}
+    )
+    assert "is not a date format" in template.content.decode() and not MessageTemplate.objects.exists()
+
+
+def test_whatsapp_header_reaches_the_previews(world: World, cp_client: Client) -> None:
+    template = make_template(
+        world.tenant.end_user, name="promo", channel=Channel.WHATSAPP, purpose="marketing", language="en",
+        header_type="media", header_url="https://cdn.example.test/clips/promo.mp4", footer="Shop team",
+        buttons=[{"type": "url", "text": "Open", "value": "https://shop.example.test"}],
+    )  # fmt: skip
+    MessageTemplate.objects.filter(pk=template.pk).update(moderation=Moderation.APPROVED)
+    setup = page(cp_client, "/campaigns/new")
+    data = json.loads(re.search(r'<script id="template-data" type="application/json">(.*?)</script>', setup)[1])  # type: ignore[index]
+    assert data[str(template.pk)] | {"text": ""} == data[str(template.pk)] | {
+        "header_type": "media", "header_url": "https://cdn.example.test/clips/promo.mp4", "header_location": "",
+        "footer": "Shop team", "buttons": ["Open"], "text": "",
+    }  # fmt: skip
+    for html in (setup, page(cp_client, f"/campaigns/templates/{template.pk}/")):
+        assert 'data-preview-header="whatsapp"' in html and 'data-wa-header="location"' in html

@@ -1,0 +1,164 @@
+"""URL shortener: short domains in the AP, the wizard's short link, the redirect with click counting, the list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from campaigns import services, shortlinks
+from campaigns.models import Campaign
+from shortener.models import ShortDomain, ShortLink, ShortLinkClick
+from shortener.services import short_domain_save, short_link_create
+from tenancy.models import Channel
+from tests.campaigns.conftest import World, draft, sms_step
+from tests.factories import Tenant, make_short_domain
+
+LINK_TEXT = "Sale today: https://shop.example.com/sale?x=1. Hi {first_name}"
+
+
+@pytest.fixture
+def domain(world: World) -> ShortDomain:
+    """A short domain the system owner gave to the reseller above the end user."""
+    return make_short_domain(world.tenant.owner, partners=[world.tenant.reseller], name="go.example.test")
+
+
+def test_owner_adds_and_edits_a_short_domain(tenant: Tenant, owner_client: Client) -> None:
+    assert owner_client.get("/ap/short-domains/").status_code == 200
+    response = owner_client.post(
+        "/ap/short-domains/new", {"name": " Go.Example.TEST ", "is_active": "on", "partners": [tenant.reseller.pk]}
+    )
+    assert response.status_code == 302
+    domain = ShortDomain.objects.get()
+    assert domain.name == "go.example.test" and domain.partner == tenant.owner
+    assert list(domain.partners.all()) == [tenant.reseller]
+    listing = owner_client.get("/ap/short-domains/").content.decode()
+    assert "go.example.test" in listing
+    response = owner_client.post(f"/ap/short-domains/{domain.pk}/", {"name": "go.example.test", "partners": []})
+    assert response.status_code == 302
+    domain.refresh_from_db()
+    assert not domain.is_active and not domain.partners.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("not a domain", "Enter a domain name such as go.example.com."),
+        ("TestServer.Example", None),  # the same name in other letters
+    ],
+)
+def test_short_domain_validation_changes_nothing(
+    tenant: Tenant, owner_client: Client, name: str, error: str | None
+) -> None:
+    make_short_domain(tenant.owner, name="testserver.example")
+    response = owner_client.post("/ap/short-domains/new", {"name": name, "is_active": "on"})
+    assert response.status_code == 400
+    assert (error or "This short domain already exists.") in response.content.decode()
+    assert ShortDomain.objects.count() == 1
+
+
+def test_short_domain_may_not_be_a_portal_host(tenant: Tenant, owner_client: Client) -> None:
+    tenant.portal.hosts.create(name="portal.example.test")
+    response = owner_client.post("/ap/short-domains/new", {"name": "portal.example.test", "is_active": "on"})
+    assert "A portal already uses this host name." in response.content.decode()
+    assert not ShortDomain.objects.exists()
+
+
+def test_resellers_do_not_manage_short_domains(ap_client: Client) -> None:
+    assert ap_client.get("/ap/short-domains/").status_code == 403
+    assert ap_client.get("/ap/short-domains/new").status_code == 403
+
+
+def test_domains_are_usable_below_the_partners_they_are_given_to(
+    world: World, domain: ShortDomain, tenant_b: Tenant
+) -> None:
+    assert list(ShortDomain.objects.usable_by(world.tenant.end_user)) == [domain]
+    assert not ShortDomain.objects.usable_by(tenant_b.end_user).exists()
+    domain.is_active = False
+    domain.save()
+    assert not ShortDomain.objects.usable_by(world.tenant.end_user).exists()
+    with pytest.raises(ValidationError):
+        short_link_create(partner=tenant_b.end_user, domain=domain, original_url="https://a.example", by=None)
+
+
+def test_setup_offers_the_short_domains_only_when_there_are_some(world: World, cp_client: Client) -> None:
+    assert "data-short-link-box" not in cp_client.get("/campaigns/new").content.decode()
+    make_short_domain(world.tenant.owner, partners=[world.tenant.end_user], name="go.example.test")
+    page = cp_client.get("/campaigns/new").content.decode()
+    assert "data-short-link-box" in page and "go.example.test" in page
+
+
+def setup_data(domain: ShortDomain, **extra: Any) -> dict[str, Any]:
+    return {"channels": ["sms"], "sms_sender": "Shop", "sms_text": LINK_TEXT, "placeholders": "keep",
+            "short_domain": domain.pk, **extra}  # fmt: skip
+
+
+def test_wizard_shortens_the_first_link(world: World, domain: ShortDomain, cp_client: Client) -> None:
+    response = cp_client.post("/campaigns/new", setup_data(domain))
+    assert response.status_code == 302
+    campaign = Campaign.objects.get()
+    link = campaign.short_link
+    assert link is not None and link.domain == domain and link.partner == world.tenant.end_user
+    assert link.original_url == "https://shop.example.com/sale?x=1"
+    assert len(link.code) == 5 and link.url == f"https://go.example.test/{link.code}"
+    # Saving again with the same link keeps the short code; choosing "do not shorten" drops it.
+    cp_client.post(f"/campaigns/{campaign.pk}/setup", setup_data(domain))
+    campaign.refresh_from_db()
+    assert campaign.short_link == link
+    page = cp_client.get(f"/campaigns/{campaign.pk}/setup").content.decode()
+    assert link.url in page  # the preview data knows the short link
+    cp_client.post(f"/campaigns/{campaign.pk}/setup", setup_data(domain, short_domain=""))
+    campaign.refresh_from_db()
+    assert campaign.short_link is None
+
+
+def test_a_short_domain_without_a_link_is_refused(world: World, domain: ShortDomain, cp_client: Client) -> None:
+    response = cp_client.post("/campaigns/new", setup_data(domain, sms_text="No link here"))
+    assert response.status_code == 200
+    assert "Put a link into the SMS or Viber text to shorten it." in response.content.decode()
+    assert not Campaign.objects.exists() and not ShortLink.objects.exists()
+
+
+def test_cascade_steps_share_one_short_link(world: World, domain: ShortDomain) -> None:
+    viber = {"channel": Channel.VIBER, "sender": "Shop", "text": "See https://shop.example.com/sale?x=1"}
+    campaign = draft(world, steps=[viber, sms_step(LINK_TEXT)])
+    shortlinks.campaign_set_short_link(campaign=campaign, domain=domain, by=None)
+    link = campaign.short_link
+    assert link is not None
+    texts = [shortlinks.shortened(step["text"], link) for step in campaign.steps]
+    assert texts == [f"See {link.url}", f"Sale today: {link.url}. Hi {{first_name}}"]
+
+
+def test_short_link_redirects_and_counts_clicks(world: World, domain: ShortDomain) -> None:
+    link = short_link_create(
+        partner=world.tenant.end_user, domain=domain, original_url="https://shop.example.com/sale", by=None
+    )
+    visitor = Client(HTTP_HOST="go.example.test", HTTP_USER_AGENT="Mozilla/5.0 (Android)")
+    response = visitor.get(f"/{link.code}")
+    assert response.status_code == 302 and response["Location"] == "https://shop.example.com/sale"
+    visitor.get(f"/{link.code}")
+    link.refresh_from_db()
+    assert link.clicks == 2
+    assert ShortLinkClick.objects.filter(link=link, user_agent="Mozilla/5.0 (Android)").count() == 2
+    assert visitor.get("/zzzzz").status_code == 404
+    assert visitor.get("/campaigns/new").status_code == 404
+    # The portal's own host does not answer short codes.
+    assert Client().get(f"/{link.code}").status_code != 302
+    domain.is_active = False
+    short_domain_save(domain=domain, partners=list(domain.partners.all()), by=None)
+    assert visitor.get(f"/{link.code}").status_code == 404
+    link.refresh_from_db()
+    assert link.clicks == 2
+
+
+def test_list_and_details_show_the_short_url(world: World, domain: ShortDomain, cp_client: Client) -> None:
+    campaign = draft(world, steps=[sms_step(LINK_TEXT)])
+    shortlinks.campaign_set_short_link(campaign=campaign, domain=domain, by=None)
+    services.campaign_update(campaign=campaign, by=None, name="Linked")
+    campaign.refresh_from_db()
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
+    url = campaign.short_link.url  # type: ignore[union-attr]
+    assert url in cp_client.get("/campaigns").content.decode()
+    assert url in cp_client.get(f"/campaigns/{campaign.pk}/").content.decode()
