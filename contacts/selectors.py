@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -350,21 +350,6 @@ def group_recipient_count(
     ).count()
 
 
-def recipient_variables(contact_values: dict[str, Any], fields: Sequence[ContactField]) -> dict[str, str]:
-    values = {
-        "phone": contact_values["phone"],
-        "firstname": contact_values["first_name"],
-        "lastname": contact_values["last_name"],
-        "dateofbirth": contact_values["birth_date"].isoformat() if contact_values["birth_date"] else "",
-        "gender": contact_values["gender"],
-        "comment": contact_values["comment"],
-    }
-    custom = contact_values["custom_values"] or {}
-    for field in fields:
-        values[field.variable] = display_value(field, custom.get(field.variable))
-    return values
-
-
 def group_recipients(
     *,
     partner: Partner,
@@ -373,6 +358,7 @@ def group_recipients(
     chunk_size: int = RECIPIENT_CHUNK,
     include_subgroups: bool = True,
     after_contact_id: int = 0,
+    variables: Collection[str] | None = None,
 ) -> Iterator[list[Recipient]]:
     """The recipients of ``groups`` for a campaign from ``sender``, in chunks of ``chunk_size``.
 
@@ -380,22 +366,42 @@ def group_recipients(
     the groups is selected once); contacts blocked for ``sender`` or for all sender IDs are left out.
     Chunks are read by ascending contact id (keyset pagination), so memory stays flat however many
     contacts there are, and a caller that stopped can resume with ``after_contact_id``.
+    ``variables``: the only variables the caller's text uses (None: all of them), so a text without
+    variables reads no contact details at all.
     """
-    fields = list(ContactField.objects.for_partner(partner))
+    fields = [
+        field for field in ContactField.objects.for_partner(partner) if variables is None or field.variable in variables
+    ]
+    standard = [
+        (name, column)
+        for name, column in STANDARD_VARIABLES.items()
+        if name != "phone" and (variables is None or name in variables)
+    ]
+    with_phone = variables is None or "phone" in variables
+    columns = ["pk", "phone", "country_id", "network_id", *(column for _name, column in standard)]
+    if fields:
+        columns.append("custom_values")
     queryset = recipients_queryset(
         partner=partner, groups=groups, sender=sender, include_subgroups=include_subgroups
     ).order_by("pk")
-    columns = ("pk", "phone", "country_id", "network_id", "first_name", "last_name", "birth_date", "gender")
     last = after_contact_id
     while True:
-        rows = list(queryset.filter(pk__gt=last).values(*columns, "comment", "custom_values")[:chunk_size])
+        rows = list(queryset.filter(pk__gt=last).values_list(*columns)[:chunk_size])
         if not rows:
             return
-        yield [
-            Recipient(row["pk"], row["phone"], row["country_id"], row["network_id"], recipient_variables(row, fields))
-            for row in rows
-        ]
-        last = rows[-1]["pk"]
+        chunk = []
+        for row in rows:
+            values: dict[str, str] = {"phone": row[1]} if with_phone else {}
+            for index, (name, _column) in enumerate(standard, start=4):
+                value = row[index]
+                values[name] = value.isoformat() if isinstance(value, date) else value or ""
+            if fields:
+                custom = row[-1] or {}
+                for field in fields:
+                    values[field.variable] = display_value(field, custom.get(field.variable))
+            chunk.append(Recipient(row[0], row[1], row[2], row[3], values))
+        yield chunk
+        last = rows[-1][0]
 
 
 def stop_listed_phones(*, partner: Partner, sender: SenderID | None, phones: Iterable[str]) -> set[str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -44,6 +45,8 @@ INSERT_COLUMNS = ("partner_id", "campaign_id", "label", "uuid", "transaction_id"
                   "billing_mode", "claim", "auto_reply")  # fmt: skip
 UNSET = ("", "", "", ZERO, ZERO, False, "", "")
 SMALL_CALL = 20
+UUID4_MASK = ~(0xC000 << 48) & ~(0xF000 << 64)  # the variant and version bits of a UUID
+UUID4_BITS = (0x8000 << 48) | (4 << 76)  # RFC 4122 variant, version 4
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,9 @@ class OutgoingMessage:
     steps: Sequence[ChannelContent]
     transaction_id: uuid.UUID | None = None
     resolved: ResolvedNumber | None = None  # when the caller has resolved the number already
+    # Each step's own text and template parameters (a personalized campaign): the steps themselves can then be one
+    # object shared by every recipient, checked once.
+    personal: Sequence[tuple[str, tuple[Any, ...]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -194,10 +200,46 @@ def callback_target(*, partner: Partner, spec: CallbackSpec) -> CallbackTarget:
     return target
 
 
+def _personalized(
+    content: dict[str, Any], plan: dict[str, Any] | None, personal: Sequence[tuple[str, tuple[Any, ...]]]
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The first step's fields and the cascade plan with the recipient's own texts."""
+    text, params = personal[0]
+    content = {**content, "text": text, "template_params": list(params)}
+    if plan is not None:
+        plan = {
+            "ttl": plan["ttl"],
+            "next": [
+                {
+                    key: value
+                    for key, value in {**step, "text": text, "template_params": list(params)}.items()
+                    if value not in ("", None, False, [])
+                }
+                for step, (text, params) in zip(plan["next"], personal[1:], strict=True)
+            ],
+        }
+    return content, plan
+
+
 def _resolver(count: int) -> Any:
     if count <= SMALL_CALL:
         return resolve_number
-    return NumberResolver().resolve
+    resolver: list[NumberResolver] = []
+
+    def resolve(recipient: str, default_country: Country | str | None) -> ResolvedNumber:
+        if not resolver:  # built on first use: callers that resolved every number never pay for the book
+            resolver.append(NumberResolver())
+        return resolver[0].resolve(recipient, default_country)
+
+    return resolve
+
+
+def _uuid4s(count: int) -> Iterator[uuid.UUID]:
+    """``count`` random (version 4) UUIDs: one read of the system's random source for all of them."""
+    data = os.urandom(16 * count)
+    whole = int.from_bytes
+    for start in range(0, 16 * count, 16):
+        yield uuid.UUID(int=(whole(data[start : start + 16]) & UUID4_MASK) | UUID4_BITS)
 
 
 @transaction.atomic
@@ -234,6 +276,7 @@ def enqueue_messages(
     results: list[EnqueueResult | None] = []
     rows: list[tuple[Any, ...]] = []
     seen: set[str] = set()
+    fresh = _uuid4s(2 * len(items))
     for item in items:
         key = id(item.steps)
         found = checked.get(key)
@@ -243,6 +286,11 @@ def enqueue_messages(
             plan = {"ttl": first.ttl, "next": [step.to_json() for step in rest]} if rest else None
             found = checked[key] = (steps, plan, first.message_fields())
         steps, plan, content = found
+        if item.personal is not None:
+            content, plan = _personalized(content, plan, item.personal)
+            if not content["text"].strip() and content["channel"] != Channel.WHATSAPP:
+                results.append(NotEnqueued(item.recipient, "empty_text", _("The message text must not be empty.")))
+                continue
         try:
             number = item.resolved or resolve(item.recipient, default_country)
         except ValidationError as error:
@@ -257,14 +305,14 @@ def enqueue_messages(
         if parts is None:
             parts = parts_of[text_key] = message_parts(content["channel"], content["text"])
         rows.append(
-            (partner.pk, campaign_id, label, uuid.uuid4(), item.transaction_id or uuid.uuid4(), EdrType.MT, dialogue_id,
+            (partner.pk, campaign_id, label, next(fresh), item.transaction_id or next(fresh), EdrType.MT, dialogue_id,
              0, plan, number.e164, number.country.pk, number.network.pk if number.network else None, number.mccmnc,
              parts, simulation, accept_mo, is_reply, target_id, MessageStatus.PREPARED, due, now, now,
              *[content[name] for name in CONTENT_FIELDS], *UNSET, auto_reply)
         )  # fmt: skip
         results.append(None)
-    written = bulk_insert_rows(Message, INSERT_COLUMNS, rows, returning=("id", "transaction_id"))
-    ids = {str(uuid.UUID(str(transaction_id))): pk for pk, transaction_id in written}
+    # The new rows come back in the order they were given (as Django's bulk_create relies on too).
+    ids = iter(bulk_insert_rows(Message, INSERT_COLUMNS, rows, returning=("id",)))
     effects = Effects(now=now)
     effects.created((campaign_id, row[22], partner.pk, row[13], MessageStatus.PREPARED) for row in rows)
     effects.flush()
@@ -273,7 +321,7 @@ def enqueue_messages(
     for result in results:
         if result is None:
             row = next(pending)
-            final.append(Enqueued(row[9], row[4], ids[str(row[4])]))
+            final.append(Enqueued(row[9], row[4], next(ids)[0]))
         else:
             final.append(result)
     if rows:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from django.db import connection, models
 
@@ -49,6 +50,9 @@ def _pg_element(field: models.Field[Any, Any]) -> Callable[[Any], str]:
         return lambda value: "NULL" if value is None else str(int(value))
     if isinstance(field, models.JSONField):
         return lambda value: "NULL" if value is None else _quote(json.dumps(value))
+    if isinstance(field, models.UUIDField):
+        # A UUID's text is hex digits and dashes, which need no quotes; anything else is quoted.
+        return lambda value: "NULL" if value is None else str(value) if isinstance(value, UUID) else _quote(str(value))
     if isinstance(field, models.DateTimeField):
         return lambda value: "NULL" if value is None else _quote(value.isoformat())
     return lambda value: "NULL" if value is None else _quote(str(value))

@@ -156,3 +156,15 @@ def test_manual_numbers_are_deduplicated_across_chunks(
         "34600000009": "Hi 34600000009",
     }
     assert counters(campaign) == (6, 3, 1, 2, 0, 0)
+
+
+def test_a_text_left_empty_by_strip_mode_skips_the_recipient(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    campaign = started(
+        draft(world, steps=[sms_step("{first_name}")], placeholders=Campaign.Placeholders.STRIP),
+        django_capture_on_commit_callbacks,
+    )
+    campaign = expand_all(campaign)
+    assert set(Message.objects.filter(campaign_id=campaign.pk).values_list("text", flat=True)) == {"Ana", "Luis"}
+    assert counters(campaign) == (3, 2, 0, 0, 0, 1)
