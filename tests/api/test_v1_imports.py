@@ -188,3 +188,16 @@ def test_the_list_shows_own_imports_only_and_the_start_takes_own_groups_only(
     refused = post(client, f"/api/v1/imports/{mine['id']}/configure", {
         "mapping": ["phone", ""], "stopListAction": "block", "senderIds": [their_sender.pk]})  # fmt: skip
     assert refused.status_code == 400 and "senderIds" in refused.json()["error"]["details"]
+
+
+def test_the_list_reads_a_fixed_number_of_queries(
+    tenant: Tenant, client: Client, django_assert_max_num_queries: Any
+) -> None:
+    sender = make_sender_id(tenant.end_user, value="Shop")
+    for _index in range(3):
+        job = upload(client, contact_factories.csv_upload(ROWS)).json()
+        post(client, f"/api/v1/imports/{job['id']}/configure", {
+            "mapping": ["phone", ""], "stopListAction": "block", "senderIds": [sender.pk]})  # fmt: skip
+    with django_assert_max_num_queries(5):
+        listed = client.get("/api/v1/imports").json()
+    assert listed["count"] == 3 and all(row["senderIds"] == [sender.pk] for row in listed["results"])

@@ -119,3 +119,12 @@ def test_a_sender_id_of_another_tenant_is_refused(tenant: Tenant, tenant_b: Tena
     response = send(client, "post", "/api/v1/templates", {"name": "A", "channel": "sms", "text": "Hi",
                                                           "senderId": theirs.pk})  # fmt: skip
     assert response.status_code == 400 and "senderId" in response.json()["error"]["details"]
+
+
+def test_the_list_reads_a_fixed_number_of_queries(
+    tenant: Tenant, client: Client, django_assert_max_num_queries: Any
+) -> None:
+    for index in range(5):
+        make_template(tenant.end_user, name=f"T{index}", channel=Channel.SMS)
+    with django_assert_max_num_queries(5):
+        assert client.get("/api/v1/templates").json()["count"] == 5
