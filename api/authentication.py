@@ -12,7 +12,7 @@ from rest_framework.request import Request
 
 from api import tokens
 from api.models import ApiKey
-from api.services import AuthError, api_key_for_token, api_key_touch
+from api.services import AuthError, api_key_for_claims, api_key_touch
 from tenancy.models import Partner, User
 from tenancy.services import partner_can_sign_in
 
@@ -64,12 +64,11 @@ class BearerAuthentication(BaseAuthentication):
             assert user.partner is not None  # noqa: S101  (checked by _usable)
             return user, ApiAuth(partner=user.partner, api_key=None)
         try:
-            key = api_key_for_token(token)
+            key = api_key_for_claims(claims)
         except AuthError as error:
             raise AuthFailed(error.code, error.message) from error
+        # The key's partner chain was checked with the key; a user of another partner needs its own check.
         user = _usable(key.user, check_partner=key.user is not None and key.user.partner_id != key.partner_id)
-        if not partner_can_sign_in(key.partner):
-            raise AuthFailed("account_disabled", _("This account is disabled."))
         api_key_touch(api_key=key)
         return user, ApiAuth(partner=key.partner, api_key=key)
 

@@ -1,4 +1,4 @@
-"""Benchmark: ``/api/send_sms`` behind gunicorn (2 sync workers) on PostgreSQL and Redis.
+"""Benchmark: ``/api/send_sms`` behind gunicorn as shipped (``gunicorn.conf.py``, 2 workers) on PostgreSQL and Redis.
 
 (a) 700-recipient POSTs, one at a time: p50 and p95 latency;
 (b) single-recipient POSTs from 16 concurrent clients for a fixed time: requests per second.
@@ -10,7 +10,8 @@ use a spare number. No Celery worker runs: the messages stay PREPARED, which is 
     REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/api_send.py
 
 Options: ``--bulk-requests`` (default 40), ``--seconds`` (default 15), ``--clients`` (default 16),
-``--workers`` (gunicorn workers, default 2). The last lines print the figures.
+``--workers`` (gunicorn workers, default 2). The last lines print the figures as ``<figure>: <value> <unit>``,
+with the load average (the machine's other work skews wall-clock figures) and the workers' CPU time per request.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ from urllib.parse import urlsplit, urlunsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+
+
+SEQUENTIAL = 100
 
 
 def parse_args() -> argparse.Namespace:
@@ -109,7 +113,8 @@ def start_gunicorn(workers: int, port: int, workdir: Path) -> subprocess.Popen[b
     log = (workdir / "gunicorn.log").open("wb")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi", "-w", str(workers),
+         "-b", f"127.0.0.1:{port}"],
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     for _ in range(100):
@@ -119,6 +124,21 @@ def start_gunicorn(workers: int, port: int, workdir: Path) -> subprocess.Popen[b
         except OSError:
             time.sleep(0.1)
     raise RuntimeError("gunicorn did not start; see " + str(workdir / "gunicorn.log"))
+
+
+def worker_cpu_seconds(master: int) -> float:
+    """User + system CPU time of the gunicorn master's children so far (Linux /proc)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def post(port: int, key: str, payload: list[dict[str, Any]]) -> tuple[int, bytes]:
@@ -146,7 +166,7 @@ def bulk(port: int, key: str, requests: int) -> list[float]:
         status, body = post(port, key, payload)
         timings.append((time.perf_counter() - started) * 1000)
         if status != 200 or len(json.loads(body)["results"]) != 700:
-            raise RuntimeError(f"bulk request failed: {status} {body[:300]!r}")
+            raise RuntimeError(f"bulk request failed: {status} {body[:300]!r}; see the gunicorn log above")
     return timings
 
 
@@ -193,19 +213,36 @@ def main() -> None:
         port = free_port()
         server = start_gunicorn(args.workers, port, workdir)
         post(port, key, [{"channels": ["SMS"], "from": "BenchShop", "to": "34600000001", "message": "warm-up"}])
+        cpu = worker_cpu_seconds(server.pid)
         started = time.perf_counter()
-        for number in range(50):
+        for number in range(SEQUENTIAL):
             post(port, key, [{"channels": ["SMS"], "from": "BenchShop", "to": f"3461{number:07d}", "message": "Hi"}])
-        sequential = (time.perf_counter() - started) / 50 * 1000
+        sequential = (time.perf_counter() - started) / SEQUENTIAL * 1000
+        sequential_cpu = (worker_cpu_seconds(server.pid) - cpu) / SEQUENTIAL * 1000
+        cpu = worker_cpu_seconds(server.pid)
         timings = sorted(bulk(port, key, args.bulk_requests))
+        bulk_cpu = (worker_cpu_seconds(server.pid) - cpu) / len(timings) * 1000
         p50 = statistics.median(timings)
         p95 = timings[min(len(timings) - 1, int(round(0.95 * len(timings))) - 1)]
+        load_before = os.getloadavg()[0]
         count, failed = single(port, key, args.clients, args.seconds)
-        print(f"gunicorn workers: {args.workers}; database: postgresql; cache and broker: redis")
-        print(f"one client, single-recipient requests one after another: {sequential:.1f} ms each")
-        print(f"700-recipient requests: {len(timings)}; p50 {p50:.0f} ms; p95 {p95:.0f} ms")
-        print(f"single-recipient requests: {count} in {args.seconds:.0f} s from {args.clients} clients "
-              f"({failed} failed): {count / args.seconds:.0f} requests/s")  # fmt: skip
+        load_after = os.getloadavg()[0]
+        print(f"gunicorn: gunicorn.conf.py, {args.workers} workers; database: postgresql; cache and broker: redis")
+        print(
+            f"single-recipient requests from {args.clients} clients: {count} in {args.seconds:.0f} s, {failed} failed"
+        )
+        print(f"load average (1 min) before / after the concurrent run: {load_before:.2f} / {load_after:.2f}")
+        print(f"one client, single-recipient request: {sequential:.1f} ms")
+        print(f"worker CPU per single-recipient request: {sequential_cpu:.2f} ms")
+        print(f"700-recipient p50: {p50:.0f} ms")
+        print(f"700-recipient p95: {p95:.0f} ms")
+        print(f"worker CPU per 700-recipient request: {bulk_cpu:.1f} ms")
+        print(f"single-recipient throughput, {args.clients} clients: {count / args.seconds:.0f} requests/s")
+    except Exception:
+        log = workdir / "gunicorn.log"
+        if log.exists():
+            print(log.read_text()[-5000:], file=sys.stderr)
+        raise
     finally:
         if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)

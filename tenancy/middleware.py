@@ -14,6 +14,8 @@ from tenancy.models import Portal
 
 # Paths served whatever the host: Django admin, static files, the API and vendor webhooks.
 HOST_INDEPENDENT_PREFIXES = ("/admin/", "/static/", "/media/", "/api/", "/hooks/", "/healthz")
+# The API finds its tenant from the key, never from the host: no portal lookup on its hot path.
+API_PREFIX = "/api/"
 
 
 def portal_for_host(host: str) -> Portal | None:
@@ -26,6 +28,9 @@ class PortalMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIX):
+            request.portal = None  # type: ignore[attr-defined]
+            return self.get_response(request)
         portal = portal_for_host(request.get_host())
         request.portal = portal  # type: ignore[attr-defined]
         if portal is None and not request.path.startswith(HOST_INDEPENDENT_PREFIXES):

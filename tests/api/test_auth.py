@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
+from django.core.cache import cache
 from django.utils import timezone
 from django_otp.oath import TOTP
 
 from api import tokens
 from api.models import ApiKey
+from api.throttling import ApiKeyRateThrottle
 from tenancy import services as tenancy_services
 from tests.api.conftest import api_client, basic, new_key
-from tests.factories import Tenant
+from tests.factories import Tenant, make_partner
 
 
 def test_basic_credentials_give_a_short_lived_token_that_manages_keys(tenant: Tenant) -> None:
@@ -104,3 +107,41 @@ def test_refresh_brings_an_expired_key_back_with_a_new_expiry(tenant: Tenant) ->
         assert refreshed.json()["status"] == "ACTIVE" and refreshed.json()["expiration"] == "1y"
         assert "key" not in refreshed.json()
         assert api_client(issued.secret).get("/api/v1/api-keys").status_code == 200
+
+
+def test_a_key_stops_working_while_its_partner_or_one_above_is_off_and_its_user_is_inactive(tenant: Tenant) -> None:
+    client = api_client(new_key(tenant).secret)
+    for partner in (tenant.reseller, tenant.end_user):
+        tenancy_services.partner_set_active(partner=partner, active=False, by=tenant.owner_user)
+        response = client.get("/api/v1/api-keys")
+        assert response.status_code == 401 and response.json()["error"]["code"] == "account_disabled"
+        tenancy_services.partner_set_active(partner=partner, active=True, by=tenant.owner_user)
+        assert client.get("/api/v1/api-keys").status_code == 200
+    tenancy_services.user_set_active(user=tenant.end_user_user, active=False, by=tenant.owner_user)
+    response = client.get("/api/v1/api-keys")
+    assert response.status_code == 401 and response.json()["error"]["code"] == "account_disabled"
+
+
+def test_a_key_of_another_partner_with_the_same_prefix_is_not_affected(tenant: Tenant) -> None:
+    """Only the partners above the key's own partner count, not a sibling whose path shares digits."""
+    sibling = make_partner(tenant.reseller, name="Sibling")
+    tenancy_services.partner_set_active(partner=sibling, active=False, by=tenant.owner_user)
+    assert api_client(new_key(tenant).secret).get("/api/v1/api-keys").status_code == 200
+
+
+def test_the_rate_limit_window_slides_across_periods(tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache.clear()
+    monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "2/minute"})
+    client = api_client(new_key(tenant).secret)
+    start = timezone.now().replace(second=50, microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(start, tick=False):
+        assert [client.get("/api/v1/api-keys").status_code for _ in range(2)] == [200, 200]
+    # Just after the minute turns, the two requests of the last seconds still count almost fully.
+    with time_machine.travel(start + timedelta(seconds=15), tick=False):
+        limited = client.get("/api/v1/api-keys")
+        assert limited.status_code == 429
+        assert 0 < int(limited["Retry-After"]) <= 30
+    # Half a period later, the previous period counts for half: one more request fits, a second does not.
+    with time_machine.travel(start + timedelta(seconds=40), tick=False):
+        assert [client.get("/api/v1/api-keys").status_code for _ in range(2)] == [200, 429]
+    cache.clear()

@@ -240,3 +240,13 @@ def test_get_accepts_repeated_parameters_and_post_a_single_object(setup: Setup, 
 def test_auto_reply_needs_mo_messages_on_for_the_account(setup: Setup, client: Client) -> None:
     response = post(client, [message(autoReply=True)])
     assert response.status_code == 400 and response.json()["error"]["code"] == "mo_off"
+
+
+def test_a_single_recipient_send_reads_little(setup: Setup, client: Client, django_assert_max_num_queries: Any) -> None:
+    """The hot path: the key with its partner and user in one query, the sender ID, the number, the insert
+    (and the test's savepoint around it); no portal lookup, no session."""
+    post(client, [message()])
+    with django_assert_max_num_queries(8) as captured:
+        response = post(client, [message(to="34600000002")])
+    assert response.status_code == 200
+    assert not any("tenancy_portal" in query["sql"] or "django_session" in query["sql"] for query in captured)
