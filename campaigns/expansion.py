@@ -7,8 +7,11 @@ counters move with the messages, so a crash repeats at most the chunk that was n
 
 from __future__ import annotations
 
+import gc
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
@@ -146,9 +149,23 @@ def _personal(
     return personal
 
 
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """Suspend the cyclic garbage collector: a chunk allocates hundreds of thousands of short-lived, acyclic
+    objects (freed by reference counting), and each collection they trigger would scan the worker's whole heap —
+    half of the chunk's CPU time. Collections resume after the chunk."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def campaign_expand_chunk(*, campaign_id: int) -> bool:
     """Write the messages of the next chunk of recipients; False when there is nothing more to do."""
-    with transaction.atomic():
+    with _without_gc(), transaction.atomic():
         campaign = (
             Campaign.objects.select_for_update(of=("self",))
             .select_related("partner", "default_country")
