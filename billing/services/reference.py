@@ -314,7 +314,9 @@ def _plain_e164(digits: str) -> str | None:
 
 def normalize_number(raw: str, default_region: str | None = None) -> str:
     """E.164 digits of ``raw`` (spaces, dashes, dots, brackets, ``+`` and ``00`` allowed), or ValidationError."""
-    text = _SEPARATORS.sub("", str(raw or ""))
+    text = raw.replace(" ", "") if type(raw) is str else ""
+    if not text.isdigit():  # the usual "34 612 345 678" needs no regular expression
+        text = _SEPARATORS.sub("", str(raw or ""))
     international = text.startswith("+") or text.startswith("00")
     digits = text[1:] if text.startswith("+") else text[2:] if text.startswith("00") else text
     if not digits.isdigit() or not 6 <= len(digits) <= 17:
@@ -357,28 +359,55 @@ def _book_snapshot() -> _BookSnapshot:
     return _BookSnapshot(countries, networks, prefixes, max(map(len, prefixes), default=0))
 
 
+# Resolutions remembered per resolver: enough for the number ranges of a large import, bounded all the same.
+_MAX_REMEMBERED = 200_000
+_SHORT_KEY = 6  # digits of the E.164 number that decide most resolutions (country code and network range)
+
+
 class NumberResolver:
     """Resolves many numbers against one in-memory copy of the book (a chunk of a campaign's recipients)."""
 
     def __init__(self) -> None:
         self.book = _book_snapshot()
+        # Numbers that share their first _SHORT_KEY digits resolve alike, unless a longer prefix starts with them.
+        self._ambiguous = {prefix[:_SHORT_KEY] for prefix in self.book.prefixes if len(prefix) > _SHORT_KEY}
+        self._located: dict[str, tuple[Country, Network | None]] = {}
 
     def resolve(self, raw: str, default_country: Country | str | None = None) -> ResolvedNumber:
         region = default_country.iso_code if isinstance(default_country, Country) else default_country
         e164 = normalize_number(raw, region)
+        country, network = self.locate(e164, raw)
+        return ResolvedNumber(e164, country, network)
+
+    def locate(self, e164: str, raw: str = "") -> tuple[Country, Network | None]:
+        """Country and network (None = all networks) of E.164 digits; ``raw`` is what an error message shows."""
+        key = e164[:_SHORT_KEY] if e164[:_SHORT_KEY] not in self._ambiguous else e164[: self.book.longest]
+        if len(key) < len(e164):
+            found = self._located.get(key)
+            if found is not None:
+                return found
         iso = region_of(e164)
         country = self.book.countries.get(iso or "")
         if country is None:
             raise ValidationError(
-                _("“%(raw)s”: the reference book has no country for this number.") % {"raw": raw}, code="no_country"
+                _("“%(raw)s”: the reference book has no country for this number.") % {"raw": raw or e164},
+                code="no_country",
             )
+        located: tuple[Country, Network | None] = (country, None)
         for length in range(min(self.book.longest, len(e164)), len(country.dial_code), -1):
-            found = self.book.prefixes.get(e164[:length])
-            if found is not None:
-                network = self.book.networks[found]
+            network_id = self.book.prefixes.get(e164[:length])
+            if network_id is not None:
+                network = self.book.networks[network_id]
                 if network.country_id == country.pk:
-                    return ResolvedNumber(e164, country, network)
-        return ResolvedNumber(e164, country, None)
+                    located = (country, network)
+                    break
+        # The key decides the network when the number is longer; it decides the country when no other country
+        # shares the calling code (region_of may read further digits then).
+        code = int(country.dial_code) if country.dial_code.isdigit() else 0
+        single = len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ())) == 1 and e164.startswith(country.dial_code)
+        if single and len(key) < len(e164) and len(self._located) < _MAX_REMEMBERED:
+            self._located[key] = located
+        return located
 
 
 def resolve_number(raw: str, default_country: Country | str | None = None) -> ResolvedNumber:
