@@ -157,10 +157,13 @@ def _csv_rows(handle: IO[bytes], encoding: str, delimiter: str) -> Iterator[list
     codec = "utf-8-sig" if encoding == "utf-8" else encoding
     text = io.TextIOWrapper(handle, encoding=codec, errors="replace", newline="")  # type: ignore[type-var]
     try:
-        for values in csv.reader(text, delimiter=delimiter or ","):
+        reader = csv.reader(text, delimiter=delimiter or ",")
+        for values in reader:  # only a first cell can start with a byte-order mark the codec left
             if values and values[0].startswith("\ufeff"):
                 values[0] = values[0][1:]
             yield values
+            break
+        yield from reader
     finally:
         text.detach()
 
@@ -239,7 +242,8 @@ def count_rows(contact_import: ContactImport) -> int:
     total = 0
     with open_rows(contact_import) as reader:
         for values in reader:
-            if any(value not in (None, "") for value in values):
+            # any() alone would take a 0 read from a workbook for an empty cell
+            if any(values) or any(value not in (None, "") for value in values):
                 total += 1
     return total
 

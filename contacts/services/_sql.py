@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection
@@ -85,16 +85,9 @@ def _copy_type(model: type[Model], column: str) -> str:
 
 def _copy_rows(cursor: Any, stage: str, names: str, types: list[str], rows: Sequence[Sequence[Any]]) -> None:
     """Rows into a staging table by binary COPY (psycopg formats each value in C)."""
-    from psycopg.types.json import Jsonb
-
-    json_columns = [index for index, kind in enumerate(types) if kind == "jsonb"]
     with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(types)
+        copy.set_types(types)  # a jsonb column takes the Python value itself (psycopg encodes it as JSON)
         for row in rows:
-            if json_columns:
-                row = list(row)
-                for index in json_columns:
-                    row[index] = None if row[index] is None else Jsonb(row[index])
             copy.write_row(row)
 
 
@@ -161,11 +154,22 @@ def insert_rows(
     return found
 
 
-def update_rows_postgresql(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def update_rows_postgresql(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    keep: Sequence[str] = (),
+    merge: Sequence[str] = (),
+    when_changed: Mapping[str, Any] | None = None,
+) -> None:
     """Update many rows by primary key (each row: pk, then the ``columns`` values) in one statement.
 
     PostgreSQL only, inside a transaction: the rows arrive by COPY and one ``UPDATE ... FROM`` applies
     them, which costs about a quarter less than meeting each row with ``INSERT ... ON CONFLICT``.
+    A NULL in a ``keep`` column keeps the current value; a ``merge`` column (a JSON object) gets the
+    row's keys added to its own (NULL adds none). With ``when_changed`` (columns and values, such as a
+    modification time) only the rows whose values change are updated, and those columns set as well.
     """
     if not rows:
         return
@@ -175,9 +179,29 @@ def update_rows_postgresql(model: type[Model], columns: Sequence[str], rows: Seq
     names = ", ".join([pk, *(quote(column) for column in columns)])
     stage = quote(f"stage_{model._meta.db_table}_{next(_stage_numbers)}")
     types = [_copy_type(model, model._meta.pk.name), *(_copy_type(model, column) for column in columns)]  # type: ignore[union-attr]
-    changes = ", ".join(f"{quote(column)} = s.{quote(column)}" for column in columns)
+    after = {}
+    for column in columns:
+        new, old = f"s.{quote(column)}", f"t.{quote(column)}"
+        if column in merge:
+            after[column] = f"COALESCE({old} || {new}, {old})"
+        elif column in keep:
+            after[column] = f"COALESCE({new}, {old})"
+        else:
+            after[column] = new
+    changes = [f"{quote(column)} = {value}" for column, value in after.items()]
+    condition = f"t.{pk} = s.{pk}"
+    params: list[Any] = []
+    if when_changed:
+        olds = ", ".join(f"t.{quote(column)}" for column in columns)
+        condition += f" AND ({', '.join(after.values())}) IS DISTINCT FROM ({olds})"
+        for column, value in when_changed.items():
+            changes.append(f"{quote(column)} = %s")
+            params.append(value)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
         _copy_rows(cursor, stage, names, types, rows)
-        cursor.execute(f"UPDATE {table} SET {changes} FROM {stage} s WHERE {table}.{pk} = s.{pk}")  # noqa: S608
+        cursor.execute(
+            f"UPDATE {table} t SET {', '.join(changes)} FROM {stage} s WHERE {condition}",  # noqa: S608
+            params,
+        )
         cursor.execute(f"DROP TABLE {stage}")

@@ -3,7 +3,8 @@
 The file is read as a stream and cut into batches of a few thousand rows. Each batch is parsed (numbers
 normalized with the reference book, values checked) and then written in one transaction that also
 advances the import's counters, so a task that runs again after its worker died continues after the
-last finished batch instead of starting over.
+last finished batch instead of starting over. Parsing is Python work and writing mostly is too, so a
+large file is parsed in a forked process while this one writes the batch before.
 
 Writes are set-based: the numbers the partner already has are known up front (a set of integers), so
 new numbers go straight into one multi-row insert and only known ones are read back for updating.
@@ -13,10 +14,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+import os
+import signal
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
+from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.services.reference import NumberResolver
+from billing.services.reference import NumberResolver, normalize_number
 from contacts import files
 from contacts.models import Contact, ContactField, ContactImport, ImportRowError, Membership, StopEntry
 from contacts.services._sql import insert_rows, update_rows_postgresql
@@ -36,6 +41,8 @@ from contacts.values import STANDARD_COLUMNS, clean_custom_value, parse_date, pa
 logger = logging.getLogger(__name__)
 
 BATCH_ROWS = 5000
+# Below this many rows a second process costs more than it saves.
+FORK_FROM_ROWS = 4 * BATCH_ROWS
 MAX_STORED_ERRORS = 50_000
 STALE_AFTER = timedelta(minutes=10)
 LOOKUP_CHUNK = 1000  # known numbers read back per query (small enough for an index scan)
@@ -80,20 +87,18 @@ _UPDATE_COLUMNS = (
     "updated_at",
 )
 _TEXT_LIMITS = {"first_name": 100, "last_name": 100, "comment": 1000}
+_CUSTOM_TEXT_LIMIT = 500
+# How a mapped column is read (see _Importer.parse).
+_STANDARD_TEXT, _BIRTH_DATE, _GENDER, _CUSTOM_TEXT, _CUSTOM = range(5)
 
 
 def field_key(contact_field: ContactField) -> str:
     return f"field:{contact_field.variable}"
 
 
-@dataclass(slots=True)
-class _Parsed:
-    row: int
-    phone: str
-    country_id: int
-    network_id: int | None
-    values: dict[str, Any]
-    custom: dict[str, Any]
+# One parsed row: (row number, phone, country id, network id, standard values, custom values). A plain tuple:
+# a million of them are built, and sent from the parsing process to the writing one.
+_Parsed = tuple[int, str, int, int | None, dict[str, Any], dict[str, Any]]
 
 
 @dataclass
@@ -101,7 +106,7 @@ class _Batch:
     """One batch after parsing: what the writer needs, and what parsing already counted."""
 
     size: int
-    parsed: dict[str, _Parsed]
+    parsed: dict[str, _Parsed]  # by phone; the first row of each number
     errors: list[tuple[int, str, str]] = field(default_factory=list)
     duplicates: int = 0
 
@@ -131,7 +136,8 @@ class _Importer:
         self.required = [f for f in self.fields.values() if f.required]
         mapping = list(contact_import.mapping or [])
         self.phone_index = mapping.index("phone")
-        self.columns = [(index, key) for index, key in enumerate(mapping) if key and key != "phone"]
+        self.columns = [(index, *self._reading(key)) for index, key in enumerate(mapping) if key and key != "phone"]
+        self.genders: dict[str, str] = {}
         self.group_id = contact_import.group_id
         self.sender_pks: list[int | None] = (
             [None] if contact_import.all_sender_ids else list(contact_import.sender_ids.values_list("pk", flat=True))
@@ -149,46 +155,77 @@ class _Importer:
         phones = Contact.objects.filter(partner_id=self.partner_id).values_list("phone", flat=True)
         self.known: set[int] = {int(phone) for phone in phones.iterator(chunk_size=20_000)}
         self.stored_errors = contact_import.errors.count()
+        # On PostgreSQL the database merges the file's values into known contacts and skips the unchanged ones,
+        # so their current values are not read, unless a required field must be checked against them.
+        self.merge_in_database = connection.vendor == "postgresql" and not self.required
 
     # Parsing (no database) ---------------------------------------------------------------------------------------
+
+    def _reading(self, key: str) -> tuple[int, str, ContactField | None]:
+        """How a column mapped to ``key`` is read: a kind, the name its value is stored under, its custom field."""
+        if key in _TEXT_LIMITS:
+            return _STANDARD_TEXT, key, None
+        if key == "birth_date":
+            return _BIRTH_DATE, key, None
+        if key == "gender":
+            return _GENDER, key, None
+        custom = self.fields[key]
+        return (_CUSTOM_TEXT if custom.data_type == ContactField.DataType.TEXT else _CUSTOM), custom.variable, custom
 
     def parse(self, row_number: int, cells: list[Any]) -> _Parsed:
         raw = cells[self.phone_index] if self.phone_index < len(cells) else None
         raw_phone = raw if type(raw) is str else text(raw)
         if not raw_phone:
             raise ValidationError(_("The phone number is empty."), code="no_phone")
-        resolved = self.resolver.resolve(raw_phone, self.region)
+        phone = normalize_number(raw_phone, self.region)
+        country, network = self.resolver.locate(phone, raw_phone)
         values: dict[str, Any] = {}
         custom: dict[str, Any] = {}
-        for index, key in self.columns:
+        for index, kind, name, custom_field in self.columns:
             cell = cells[index] if index < len(cells) else None
             if cell is None or cell == "":
                 continue
-            if key in _TEXT_LIMITS:
+            if kind == _CUSTOM_TEXT and type(cell) is str:
+                value = cell.strip()
+                if value and len(value) <= _CUSTOM_TEXT_LIMIT:
+                    custom[name] = value
+                    continue
+            if kind == _STANDARD_TEXT:
                 value = cell.strip() if type(cell) is str else text(cell)
-                if len(value) > _TEXT_LIMITS[key]:
+                if len(value) > _TEXT_LIMITS[name]:
                     raise ValidationError(
                         _("%(field)s is longer than %(max)d characters.")
-                        % {"field": STANDARD_COLUMNS[key], "max": _TEXT_LIMITS[key]},
+                        % {"field": STANDARD_COLUMNS[name], "max": _TEXT_LIMITS[name]},
                         code="too_long",
                     )
                 if value:
-                    values[key] = value
-            elif key == "birth_date":
-                values[key] = parse_date(cell, self.date_format)
-            elif key == "gender":
-                values[key] = parse_gender(cell)
+                    values[name] = value
+            elif kind == _BIRTH_DATE:
+                values[name] = parse_date(cell, self.date_format)
+            elif kind == _GENDER:
+                values[name] = self._gender(cell)
             else:
-                cleaned = clean_custom_value(self.fields[key], cell, self.date_format)
+                cleaned = clean_custom_value(custom_field, cell, self.date_format)  # type: ignore[arg-type]
                 if cleaned is not None:
-                    custom[self.fields[key].variable] = cleaned
-        network = resolved.network
-        return _Parsed(row_number, resolved.e164, resolved.country.pk, network.pk if network else None, values, custom)
+                    custom[name] = cleaned
+        return (row_number, phone, country.pk, network.pk if network else None, values, custom)
+
+    def _gender(self, cell: Any) -> str:
+        if type(cell) is not str:
+            return parse_gender(cell)
+        gender = self.genders.get(cell)
+        if gender is None:
+            gender = parse_gender(cell)
+            if len(self.genders) < 1000:  # a file spells genders a few ways
+                self.genders[cell] = gender
+        return gender
 
     def parse_batch(self, rows: list[tuple[int, list[Any]]]) -> _Batch:
+        """Parse rows; a number repeated within them is counted once as a duplicate (see ``take``)."""
         batch = _Batch(size=len(rows), parsed={})
+        parsed = batch.parsed
         for row_number, cells in rows:
-            if not any(cell is not None and cell != "" for cell in cells):
+            if not any(cells) and not any(cell is not None and cell != "" for cell in cells):
                 continue  # a blank line
             try:
                 item = self.parse(row_number, cells)
@@ -196,12 +233,20 @@ class _Importer:
                 phone = cells[self.phone_index] if self.phone_index < len(cells) else ""
                 batch.errors.append((row_number, text(phone), " ".join(error.messages)))
                 continue
-            number = int(item.phone)
-            if number in self.seen:
-                batch.duplicates += 1  # the number appears earlier in the file
+            if item[1] in parsed:
+                batch.duplicates += 1  # the number appears earlier in the batch
                 continue
-            self.seen.add(number)
-            batch.parsed[item.phone] = item
+            parsed[item[1]] = item
+        return batch
+
+    def take(self, batch: _Batch) -> _Batch:
+        """The batch without the numbers that earlier batches of the file had (each counted as a duplicate)."""
+        seen = self.seen
+        repeated = [phone for phone in batch.parsed if int(phone) in seen]
+        for phone in repeated:
+            del batch.parsed[phone]
+        batch.duplicates += len(repeated)
+        seen.update(int(phone) for phone in batch.parsed)
         return batch
 
     # Writing (one transaction per batch) -------------------------------------------------------------------------
@@ -231,14 +276,18 @@ class _Importer:
         return outcome
 
     def _load(self, phones: list[str]) -> dict[str, tuple[Any, ...]]:
-        """The partner's contacts with these numbers, as ``_EXISTING_COLUMNS`` tuples keyed by phone."""
+        """The partner's contacts with these numbers, as ``_EXISTING_COLUMNS`` tuples keyed by phone.
+
+        The last item says whether the contact is in the import's group already (it is not added again).
+        When the database merges the values, only the first two columns are read (and that last item).
+        """
         found: dict[str, tuple[Any, ...]] = {}
         if connection.vendor == "postgresql":
             # One unique-index probe per number. An IN list makes the planner guess how many numbers match
             # and, while a fresh table has no statistics, read every contact of the partner for each batch.
-            # The last column says whether the contact is in the import's group already (it is not added again).
             # LATERAL ... LIMIT 1 keeps both look-ups index probes, whatever the planner guesses.
-            columns = ", ".join(f"c.{name}" for name in ("id", *_EXISTING_COLUMNS[1:]))
+            names = _EXISTING_COLUMNS[1:2] if self.merge_in_database else _EXISTING_COLUMNS[1:]
+            columns = ", ".join(f"c.{name}" for name in ("id", *names))
             contacts, memberships = Contact._meta.db_table, Membership._meta.db_table
             sql = (
                 f"SELECT {columns}, member.one IS NOT NULL FROM unnest(%s::text[]) AS wanted(phone) "  # noqa: S608
@@ -249,6 +298,8 @@ class _Importer:
             )
             with connection.cursor() as cursor:
                 cursor.execute(sql, [phones, self.partner_id, self.group_id or 0])
+                if self.merge_in_database:
+                    return {row[1]: row for row in cursor.fetchall()}
                 for row in cursor.fetchall():
                     custom = json.loads(row[7]) if isinstance(row[7], str) else row[7]
                     found[row[1]] = (*row[:7], custom, *row[8:])
@@ -271,7 +322,7 @@ class _Importer:
         fresh = [item for phone, item in parsed.items() if phone not in existing]
         new_ids, late = self._insert_new(fresh, outcome, now)
         if late:  # created by someone else since the import started: update them like the others
-            more = self._load([item.phone for item in late])
+            more = self._load([item[1] for item in late])
             existing.update(more)
             known.update(int(phone) for phone in more)
         touched = self._update_known(
@@ -305,25 +356,25 @@ class _Importer:
             outcome.skipped += len(items)
             return [], []
         rows = []
-        for item in items:
-            problem = self._missing_required(item.custom) if self.required else None
+        partner_id, created_by = self.partner_id, self.created_by
+        for row, phone, country_id, network_id, values, custom in items:
+            problem = self._missing_required(custom) if self.required else None
             if problem:
-                self._error(outcome, item.row, item.phone, problem)
+                self._error(outcome, row, phone, problem)
                 continue
-            values = item.values
             rows.append(
                 (
-                    self.partner_id,
-                    item.phone,
+                    partner_id,
+                    phone,
                     values.get("first_name", ""),
                     values.get("last_name", ""),
                     values.get("birth_date"),
                     values.get("gender", ""),
                     values.get("comment", ""),
-                    item.custom,
-                    item.country_id,
-                    item.network_id,
-                    self.created_by,
+                    custom,
+                    country_id,
+                    network_id,
+                    created_by,
                     now,
                     now,
                 )
@@ -334,7 +385,7 @@ class _Importer:
             return [pk for pk, _phone in returned], []
         attempted = {row[1] for row in rows}
         inserted = {phone for _pk, phone in returned}
-        late = [item for item in items if item.phone in attempted and item.phone not in inserted]
+        late = [item for item in items if item[1] in attempted and item[1] not in inserted]
         return [pk for pk, _phone in returned], late
 
     def _update_known(
@@ -350,6 +401,8 @@ class _Importer:
         if self.exclude_stop_listed and self.stop_list_in_use:
             ids = [current[0] for current, _item in pairs]
             blocked = set(StopEntry.objects.filter(contact_id__in=ids).values_list("contact_id", flat=True))
+        if self.merge_in_database:
+            return self._merge_known(pairs, blocked, outcome, now)
         touched: list[int] = []
         writes: list[tuple[Any, ...]] = []
         for current, item in pairs:
@@ -357,12 +410,12 @@ class _Importer:
             if pk in blocked:
                 outcome.skipped += 1
                 continue
-            merged = {**custom, **item.custom} if item.custom else custom
+            row, _phone, new_country_id, new_network_id, values, new_custom = item
+            merged = {**custom, **new_custom} if new_custom else custom
             problem = self._missing_required(merged) if self.required else None
             if problem:
-                self._error(outcome, item.row, phone, problem)
+                self._error(outcome, row, phone, problem)
                 continue
-            values = item.values
             after = (
                 values.get("first_name", first),
                 values.get("last_name", last),
@@ -370,7 +423,7 @@ class _Importer:
                 values.get("gender", gender),
                 values.get("comment", comment),
             )
-            location = (item.country_id, item.network_id)
+            location = (new_country_id, new_network_id)
             if (
                 after != (first, last, birth, gender, comment)
                 or merged != custom
@@ -384,6 +437,43 @@ class _Importer:
         else:  # inserts that meet their existing rows: the database updates them in place, in one statement
             rows = [(self.partner_id, phone, *rest, self.created_by, now, now) for _pk, phone, *rest in writes]
             insert_rows(Contact, _INSERT_COLUMNS, rows, conflict=("partner_id", "phone"), update=_UPDATE_COLUMNS)
+        return touched
+
+    def _merge_known(
+        self, pairs: list[tuple[tuple[Any, ...], _Parsed]], blocked: set[int], outcome: _Outcome, now: datetime
+    ) -> list[int]:
+        """``_update_known`` on PostgreSQL: the database keeps what the file leaves empty and skips unchanged rows."""
+        touched: list[int] = []
+        writes: list[tuple[Any, ...]] = []
+        for current, (_row, _phone, country_id, network_id, values, custom) in pairs:
+            pk = current[0]
+            if pk in blocked:
+                outcome.skipped += 1
+                continue
+            get = values.get
+            writes.append(
+                (
+                    pk,
+                    get("first_name"),
+                    get("last_name"),
+                    get("birth_date"),
+                    get("gender"),
+                    get("comment"),
+                    custom or None,
+                    country_id,
+                    network_id,
+                )
+            )
+            touched.append(pk)
+        outcome.updated += len(touched)
+        update_rows_postgresql(
+            Contact,
+            _UPDATE_COLUMNS[:-1],
+            writes,
+            keep=_UPDATE_COLUMNS[:5],
+            merge=("custom_values",),
+            when_changed={"updated_at": now},
+        )
         return touched
 
     def _stop_list(self, imported: list[int], known_ids: list[int], now: datetime) -> None:
@@ -473,15 +563,88 @@ def _run(contact_import: ContactImport, batch_rows: int) -> None:
     if not contact_import.total_rows:
         total = max(files.count_rows(contact_import) - (1 if contact_import.has_header else 0), 0)
         ContactImport.objects.filter(pk=contact_import.pk).update(total_rows=total)
+        contact_import.total_rows = total
     importer = _Importer(contact_import)
     done = contact_import.processed_rows
+    left = contact_import.total_rows - done
+    # A caller's own transaction (tests run in one) keeps everything in this process.
+    alongside = left >= FORK_FROM_ROWS and not connection.in_atomic_block and hasattr(os, "fork")
+    parse = _parse_alongside if alongside else _parse
+    with closing(parse(importer, contact_import, done, batch_rows)) as batches:  # a failed write ends the parsing
+        for batch in batches:
+            done = _commit(importer, importer.take(batch), contact_import.pk, done)
+    _finish(contact_import)
+
+
+def _parse(
+    importer: _Importer, contact_import: ContactImport, done: int, batch_rows: int
+) -> Generator[_Batch, None, None]:
+    """The file's batches after the first ``done`` rows, parsed (not yet checked against earlier batches)."""
     with files.open_rows(contact_import) as reader:
         rows = _data_rows(contact_import, reader)
         if done:
             next(islice(rows, done, done), None)  # resume after the batches already committed
         for chunk in iter(lambda: list(islice(rows, batch_rows)), []):
-            done = _commit(importer, importer.parse_batch(chunk), contact_import.pk, done)
-    _finish(contact_import)
+            yield importer.parse_batch(chunk)
+
+
+def _parse_alongside(
+    importer: _Importer, contact_import: ContactImport, done: int, batch_rows: int
+) -> Generator[_Batch, None, None]:
+    """``_parse`` in a forked process, one batch ahead of the caller, which writes meanwhile.
+
+    The child reads the file itself and sends parsed batches through a pipe; it never touches the
+    database connection it inherited (it leaves with ``os._exit``, which closes nothing on the server's
+    side). When it cannot be forked the batches are parsed here. A write that fails closes the pipe,
+    which ends the child at its next batch; it is killed and reaped all the same.
+    """
+    receiver, sender = Pipe(duplex=False)
+    try:
+        pid = os.fork()
+    except OSError:
+        logger.warning("contact import %s: no process to parse in, parsing inline", contact_import.pk, exc_info=True)
+        receiver.close()
+        sender.close()
+        yield from _parse(importer, contact_import, done, batch_rows)
+        return
+    if pid == 0:  # the child
+        status = 0
+        try:
+            receiver.close()
+            for batch in _parse(importer, contact_import, done, batch_rows):
+                sender.send(batch)
+            sender.send(None)
+        except BrokenPipeError:
+            status = 1  # the writer stopped
+        except BaseException as error:  # the writer raises it, as if it had parsed the batch itself
+            status = 1
+            try:
+                sender.send(error)
+            except Exception:  # an exception that does not pickle
+                sender.send(RuntimeError(f"{type(error).__name__}: {error}"))
+        finally:
+            os._exit(status)
+    sender.close()
+    finished = False
+    try:
+        while (item := _receive(receiver)) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+        finished = True
+    finally:
+        receiver.close()
+        if not finished:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _receive(receiver: Connection) -> _Batch | BaseException | None:
+    try:
+        item: _Batch | BaseException | None = receiver.recv()
+    except EOFError as error:
+        raise RuntimeError("the process parsing the file ended without a word") from error
+    return item
 
 
 def _finish(contact_import: ContactImport) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from datetime import date
 from typing import Any
 
@@ -319,3 +320,126 @@ def test_uploads_are_refused_clearly(company: Partner, user: User) -> None:
     with pytest.raises(ValidationError, match="no rows"):
         services.contact_import_upload(partner=company, by=user, upload=SimpleUploadedFile("a.csv", b"\n\n\n"))
     assert not ContactImport.objects.exists()
+
+
+# A worker parses a large file in a forked process while it writes; tests that see it run outside a transaction.
+
+PARSED_ALONGSIDE_ROWS = (
+    [["Phone", "First name", "City"]]
+    + [[f"34 600 00{n:04d}", f"N{n}", "Bilbao"] for n in range(23)]
+    + [["", "", ""], ["call me", "Eve", ""], ["34600000003", "Again", ""], ["34 600 000 030", "x" * 101, ""]]
+)
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Small batches, a child process from the first row on; the pids of the children forked."""
+    monkeypatch.setattr(importer, "BATCH_ROWS", 5)
+    monkeypatch.setattr(importer, "FORK_FROM_ROWS", 1)
+    children: list[int] = []
+    real_fork = importer.os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    monkeypatch.setattr(importer.os, "fork", fork)
+    return children
+
+
+def _alongside_company() -> Partner:
+    from billing.models import Country
+    from billing.services import reference_book_load_shipped
+    from tests.factories import make_tenant
+
+    if not Country.objects.exists():  # an earlier transactional test flushed the data migration's book
+        reference_book_load_shipped()
+    company = make_tenant("Pipe", "pipe.testserver").end_user
+    make_contact_field(company, name="City")
+    return company
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_file_is_parsed_in_a_child_process_with_the_same_result(forks: list[int]) -> None:
+    company = _alongside_company()
+    mapping = ["phone", "first_name", "field:city"]
+    job = run_import(company, csv_upload(PARSED_ALONGSIDE_ROWS), mapping=mapping)
+    assert len(forks) == 1 and _reaped(forks[0])
+    assert (job.status, job.processed_rows) == ("completed", 27)
+    # 23 numbers, the blank row skipped, one bad number, one repeated from an earlier batch, one name too long
+    assert (job.created_count, job.updated_count, job.skipped_count, job.invalid_count) == (23, 0, 1, 2)
+    assert [(e.row, e.reason[:12]) for e in job.errors.order_by("row")] == [(26, "“call me” is"), (28, "First name i")]
+    third = Contact.objects.select_related("country").get(partner=company, phone="34600000003")
+    assert (third.first_name, third.custom_values) == ("N3", {"city": "Bilbao"})
+    assert third.country is not None and third.country.iso_code == "ES"
+
+    again = run_import(company, csv_upload(PARSED_ALONGSIDE_ROWS), mapping=mapping)
+    assert (again.created_count, again.updated_count, again.skipped_count, again.invalid_count) == (0, 23, 1, 2)
+    assert Contact.objects.filter(partner=company).count() == 23
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_the_child_cannot_read_fails_with_its_reason(forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    company = _alongside_company()
+    real_parse = importer._Importer.parse_batch
+
+    def unreadable_after_one_batch(self: Any, rows: list[Any]) -> Any:
+        if rows[0][0] > 5:
+            raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+        return real_parse(self, rows)
+
+    monkeypatch.setattr(importer._Importer, "parse_batch", unreadable_after_one_batch)
+    job = run_import(company, csv_upload(PARSED_ALONGSIDE_ROWS), mapping=["phone", "first_name", "field:city"])
+    assert len(forks) == 1 and _reaped(forks[0])
+    assert (job.status, job.processed_rows, job.created_count) == ("failed", 5, 5)
+    assert "could not be read" in job.failure_reason and "invalid start byte" in job.failure_reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_write_stops_the_child_and_the_import(forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    company = _alongside_company()
+    real_commit = importer._commit
+
+    def fail_on_the_second(imp: Any, batch: Any, job_pk: int, done: int) -> int:
+        if done:
+            raise RuntimeError("the database went away")
+        return real_commit(imp, batch, job_pk, done)
+
+    monkeypatch.setattr(importer, "_commit", fail_on_the_second)
+    with pytest.raises(RuntimeError, match="went away"):
+        run_import(company, csv_upload(PARSED_ALONGSIDE_ROWS), mapping=["phone", "first_name", "field:city"])
+    assert len(forks) == 1 and _reaped(forks[0])
+    job = ContactImport.objects.get()
+    assert (job.status, job.processed_rows, job.created_count) == ("failed", 5, 5)
+    assert "internal error" in job.failure_reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_child_process_the_file_is_parsed_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importer, "BATCH_ROWS", 5)
+    monkeypatch.setattr(importer, "FORK_FROM_ROWS", 1)
+
+    def no_fork() -> int:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(importer.os, "fork", no_fork)
+    company = _alongside_company()
+    job = run_import(company, csv_upload(PARSED_ALONGSIDE_ROWS), mapping=["phone", "first_name", "field:city"])
+    assert (job.status, job.created_count, job.skipped_count, job.invalid_count) == ("completed", 23, 1, 2)
+
+
+def test_inside_a_transaction_the_file_is_parsed_inline(company: Partner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importer, "FORK_FROM_ROWS", 1)
+    monkeypatch.setattr(importer.os, "fork", lambda: pytest.fail("forked inside a transaction"))
+    job = run_import(company, csv_upload([["Phone"], ["34600000001"], ["34600000002"]]), mapping=["phone"])
+    assert (job.status, job.created_count) == ("completed", 2)
