@@ -4,7 +4,9 @@ The script writes a CSV (phone written with spaces as people do, first and last 
 gender and a custom "City" field), stores it as an upload would be stored, goes through the wizard's
 services (configure, start) and runs the Celery task's body in this process, as a worker would. The
 second run imports the same numbers with changed names ("add and update existing"), so every row
-is an update. Peak memory is the process's maximum resident set size.
+is an update. Peak memory is the process's maximum resident set size (of a parsing child process too).
+Wall-clock rates depend on what else the machine runs, so the script also prints the CPU time this
+process (and its children) spent per row, and the load average when each import ended.
 
 SQLite (the embedded default; the database is a file in WAL mode, as in `make run`):
 
@@ -54,6 +56,10 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def children_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def write_csv(path: Path, rows: int, generation: int) -> None:
     """Unique Spanish mobile numbers in a scrambled order (a bijection of 0..10^8), written as people write them."""
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -95,7 +101,32 @@ def main() -> None:
             workdir.cleanup()
 
 
-def import_file(path: Path, partner: Any, user: Any, group: Any, action: str) -> tuple[Any, float]:
+def cpu_seconds() -> tuple[float, float, float]:
+    """CPU time of this process, of its finished children (a parsing process) and of the database backend."""
+    mine, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime, children.ru_utime + children.ru_stime, database_cpu_seconds()
+
+
+def database_cpu_seconds() -> float:
+    """CPU time of this connection's PostgreSQL backend, when the server runs on this machine (else 0)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    connection.ensure_connection()
+    try:
+        stat = Path(f"/proc/{connection.connection.info.backend_pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def import_file(path: Path, partner: Any, user: Any, group: Any, action: str) -> tuple[Any, float, list[float]]:
     from contacts import services, tasks
     from contacts.models import ContactImport
 
@@ -112,11 +143,11 @@ def import_file(path: Path, partner: Any, user: Any, group: Any, action: str) ->
     )
     with mock.patch.object(tasks.import_contacts, "delay"):  # the task body runs below, in this process
         services.contact_import_start(contact_import=job, by=user, group=group)
-    started = time.perf_counter()
+    started, before = time.perf_counter(), cpu_seconds()
     tasks.import_contacts(job.pk)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, [now - then for now, then in zip(cpu_seconds(), before, strict=True)]
     job.refresh_from_db()
-    return job, elapsed
+    return job, elapsed, cpu
 
 
 def run(args: argparse.Namespace, folder: Path) -> None:
@@ -140,26 +171,36 @@ def run(args: argparse.Namespace, folder: Path) -> None:
     print(f"file: {first.stat().st_size / 1024 / 1024:.1f} MB written in {time.perf_counter() - started:.1f} s")
     before = peak_mb()
 
-    job, elapsed = import_file(first, company, user, group, "add_update")
+    job, elapsed, cpu = import_file(first, company, user, group, "add_update")
     print(
         f"import: {job.status}, created {job.created_count}, updated {job.updated_count}, "
-        f"skipped {job.skipped_count}, invalid {job.invalid_count} in {elapsed:.1f} s"
+        f"skipped {job.skipped_count}, invalid {job.invalid_count} in {elapsed:.1f} s "
+        f"(CPU: {cpu[0]:.1f} s here, {cpu[1]:.1f} s in a parsing process, {cpu[2]:.1f} s in the database), "
+        f"load average {load()}"
     )
     assert Contact.objects.for_partner(company).count() == args.rows
-    first_rate = args.rows / elapsed
-    again_rate = None
+    figures = [("import", args.rows / elapsed, cpu)]
     if not args.no_reimport:
         write_csv(second, args.rows, 2)
-        job, elapsed = import_file(second, company, user, group, "add_update")
-        print(f"re-import: {job.status}, created {job.created_count}, updated {job.updated_count} in {elapsed:.1f} s")
+        job, elapsed, cpu = import_file(second, company, user, group, "add_update")
+        print(
+            f"re-import: {job.status}, created {job.created_count}, updated {job.updated_count} in {elapsed:.1f} s "
+            f"(CPU: {cpu[0]:.1f} s here, {cpu[1]:.1f} s in a parsing process, {cpu[2]:.1f} s in the database), "
+            f"load average {load()}"
+        )
         assert Contact.objects.for_partner(company).filter(first_name__endswith="-2").count() == args.rows
-        again_rate = args.rows / elapsed
+        figures.append(("re-import", args.rows / elapsed, cpu))
     print(f"database: {connection.vendor}")
     print(f"rows: {args.rows} rows")
+    print(f"cores: {os.cpu_count()}")
+    print(f"load average: {load()}")
     print(f"memory before the imports: {before:.0f} MB")
-    print(f"import: {first_rate:.0f} rows/s")
-    if again_rate is not None:
-        print(f"re-import: {again_rate:.0f} rows/s")
+    for name, rate, (here, child, database) in figures:
+        print(f"{name}: {rate:.0f} rows/s")
+        print(f"{name} CPU here: {here / args.rows * 1e6:.1f} us/row")
+        print(f"{name} CPU in a parsing process: {child / args.rows * 1e6:.1f} us/row")
+        print(f"{name} CPU in the database: {database / args.rows * 1e6:.1f} us/row")
+    print(f"peak memory of the parsing process: {children_peak_mb():.0f} MB")
     print(f"peak memory: {peak_mb():.0f} MB")
 
 
