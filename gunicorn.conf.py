@@ -6,7 +6,8 @@ once in the master before the workers fork, so no worker pays for the imports on
 (a second or more, added to one of the first requests of every worker otherwise).
 
 Environment: ``GUNICORN_BIND`` (default 0.0.0.0:8000), ``WEB_CONCURRENCY`` (worker processes, default 2),
-``GUNICORN_THREADS`` (threads per worker, default 8). Command-line options override this file.
+``GUNICORN_THREADS`` (threads per worker, default 4: requests are mostly CPU, so a few threads are enough to
+overlap their waits; more only contend for the GIL). Command-line options override this file.
 """
 
 import logging
@@ -16,7 +17,7 @@ from typing import Any
 bind = [os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 preload_app = True
 keepalive = 5
 accesslog = None

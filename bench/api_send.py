@@ -126,19 +126,37 @@ def start_gunicorn(workers: int, port: int, workdir: Path) -> subprocess.Popen[b
     raise RuntimeError("gunicorn did not start; see " + str(workdir / "gunicorn.log"))
 
 
-def worker_cpu_seconds(master: int) -> float:
-    """User + system CPU time of the gunicorn master's children so far (Linux /proc)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each process so far (Linux /proc); processes that ended are left out."""
+    found = {}
+    for pid in pids:
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == master:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def worker_cpu_seconds(master: int) -> float:
+    """CPU time of the gunicorn master's children so far."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
+                children.append(int(entry.name))
+        except OSError:
+            continue
+    return sum(cpu_seconds(children).values())
+
+
+def postgres_cpu(database: str, url: str) -> dict[int, float]:
+    """CPU time so far of the PostgreSQL backends serving the bench database (the server runs on this host)."""
+    import psycopg
+
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database]).fetchall()
+    return cpu_seconds([row[0] for row in rows])
 
 
 def post(port: int, key: str, payload: list[dict[str, Any]]) -> tuple[int, bytes]:
@@ -225,7 +243,16 @@ def main() -> None:
         p50 = statistics.median(timings)
         p95 = timings[min(len(timings) - 1, int(round(0.95 * len(timings))) - 1)]
         load_before = os.getloadavg()[0]
+        cpu, client_cpu, database_cpu = (
+            worker_cpu_seconds(server.pid),
+            time.process_time(),
+            postgres_cpu(database, original_url),
+        )
         count, failed = single(port, key, args.clients, args.seconds)
+        database_used = sum(
+            seconds - database_cpu.get(pid, 0.0) for pid, seconds in postgres_cpu(database, original_url).items()
+        )
+        used = worker_cpu_seconds(server.pid) - cpu + time.process_time() - client_cpu + database_used
         load_after = os.getloadavg()[0]
         print(f"gunicorn: gunicorn.conf.py, {args.workers} workers; database: postgresql; cache and broker: redis")
         print(
@@ -237,6 +264,11 @@ def main() -> None:
         print(f"700-recipient p50: {p50:.0f} ms")
         print(f"700-recipient p95: {p95:.0f} ms")
         print(f"worker CPU per 700-recipient request: {bulk_cpu:.1f} ms")
+        per_request = used / count * 1000
+        cores = os.cpu_count() or 1
+        print(f"CPU per concurrent single-recipient request (workers, PostgreSQL, clients): {per_request:.2f} ms")
+        allowed = cores * 1000 / per_request
+        print(f"single-recipient throughput the CPU allows on {cores} idle cores: {allowed:.0f} requests/s")
         print(f"single-recipient throughput, {args.clients} clients: {count / args.seconds:.0f} requests/s")
     except Exception:
         log = workdir / "gunicorn.log"
