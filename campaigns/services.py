@@ -34,6 +34,8 @@ from campaigns.models import (
     MessageTemplate,
     Moderation,
 )
+from campaigns.placeholders import PLACEHOLDER, format_date
+from campaigns.shortlinks import shortened
 from contacts import selectors as contact_selectors
 from contacts.models import Group
 from messaging import services as messaging
@@ -42,11 +44,12 @@ from messaging.segments import message_parts
 from messaging.services.dispatch import billing_product
 from senders.models import SenderID
 from senders.services import sender_id_check
+from shortener.models import ShortDomain
+from shortener.services import short_link_create
 from tenancy import approvals
 from tenancy.models import ApprovalRequest, Channel, Partner, User
 
 VARIABLE_WIDTH = 10  # a variable counts as ten characters in the estimate of the message length
-PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
 ALIASES = {"first_name": "firstname", "last_name": "lastname", "birth_date": "dateofbirth"}
 STEP_KEYS = ("channel", "sender", "text", "ttl", "purpose", "flash", "image_url", "button_caption", "button_url",
              "template_name", "template_params", "template_id")  # fmt: skip
@@ -71,13 +74,14 @@ class MissingValue(Exception):
 
 
 def render(text: str, values: dict[str, str], mode: str) -> str:
-    """``text`` with ``{variable}`` placeholders filled from ``values``; ``mode`` says what a missing value does."""
+    """``text`` with ``{variable}`` placeholders filled from ``values``, a date in the format of its marker
+    (``{dateofbirth|DD.MM.YYYY}``); ``mode`` says what a missing value does."""
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1).lower()
         value = values.get(ALIASES.get(name, name), values.get(name, ""))
         if value:
-            return str(value)
+            return format_date(str(value), match.group(2))
         if mode == Campaign.Placeholders.STRIP:
             return ""
         if mode == Campaign.Placeholders.REJECT:
@@ -455,7 +459,22 @@ def campaign_copy(*, campaign: Campaign, by: User | None) -> Campaign:
     else:
         copy.save()
     copy.groups.set(campaign.groups.all())
+    _copy_short_link(copy, by)
     return copy
+
+
+def _copy_short_link(copy: Campaign, by: User | None) -> None:
+    """A repeated campaign gets its own short link (clicks are counted per campaign) while its domain is usable."""
+    link = copy.short_link
+    if link is None:
+        return
+    usable = ShortDomain.objects.usable_by(copy.partner).filter(pk=link.domain_id).exists()
+    copy.short_link = (
+        short_link_create(partner=copy.partner, domain=link.domain, original_url=link.original_url, by=by)
+        if usable
+        else None
+    )
+    copy.save(update_fields=["short_link"])
 
 
 def group_use_reason(group: Group) -> str | None:
@@ -488,6 +507,8 @@ def _step_content(campaign: Campaign, step: dict[str, Any]) -> messaging.Channel
             data["template_name"] = template.name
             data["purpose"] = template.purpose
             data.setdefault("text", template.text)
+    if step.get("channel") != Channel.WHATSAPP:  # a WhatsApp template's text cannot change
+        data["text"] = shortened(data.get("text", ""), campaign.short_link)
     return messaging.ChannelContent(**data)
 
 
@@ -571,7 +592,7 @@ def campaign_estimate(campaign: Campaign) -> Estimate:
     networks = Network.objects.in_bulk({key[1] for key in counts if key[1]})
     first = campaign.steps[0] if campaign.steps else {}
     channel = first.get("channel", Channel.SMS)
-    text = first.get("text", "")
+    text = shortened(first.get("text", ""), campaign.short_link)
     estimate.parts = estimate_parts(channel, text) if channel == Channel.SMS else 1
     purpose = first.get("purpose", "")
     if channel == Channel.VIBER:
@@ -671,6 +692,13 @@ def campaign_launch(*, campaign: Campaign, by: User | None) -> Campaign:
     if campaign.send_at and campaign.send_at < timezone.now() - timedelta(minutes=1):
         raise ValidationError({"send_at": _("The scheduled time is in the past.")}, code="past")
     campaign_contents(campaign)
+    link = campaign.short_link
+    if link is not None and not ShortDomain.objects.usable_by(campaign.partner).filter(pk=link.domain_id).exists():
+        raise ValidationError(
+            _("The short domain %(domain)s is no longer available: choose another one on Setup.")
+            % {"domain": link.domain.name},
+            code="short_domain",
+        )
     _check_recipients(campaign, campaign_estimate(campaign))
     if campaign.partner.premoderate_campaigns:
         approval = approvals.approval_open(
@@ -719,13 +747,21 @@ class CampaignApprovalHandler:
 
 
 def _refuse(action: str) -> ValidationError:
-    return ValidationError(_("This campaign cannot be %(action)s in its current status.") % {"action": action})
+    """Why ``action`` is not possible now: one whole sentence per action, so that translators see it whole."""
+    sentences = {
+        "pause": _("Only a campaign in progress can be paused."),
+        "resume": _("Only a paused campaign can be resumed."),
+        "cancel": _("Only a waiting, scheduled or paused campaign can be canceled."),
+        "start": _("Only a scheduled campaign can be started now."),
+        "delete": _("A campaign in progress cannot be deleted; pause it first."),
+    }
+    return ValidationError(sentences[action], code=f"cannot_{action}")
 
 
 @transaction.atomic
 def campaign_pause(*, campaign: Campaign, by: User | None) -> Campaign:
     if not _move(campaign, [Campaign.Status.IN_PROGRESS], Campaign.Status.PAUSED):
-        raise _refuse(_("paused"))
+        raise _refuse("pause")
     messaging.campaign_pause(campaign_id=campaign.pk, partner=campaign.partner)
     return campaign
 
@@ -733,7 +769,7 @@ def campaign_pause(*, campaign: Campaign, by: User | None) -> Campaign:
 @transaction.atomic
 def campaign_resume(*, campaign: Campaign, by: User | None) -> Campaign:
     if not _start(campaign, [Campaign.Status.PAUSED]):
-        raise _refuse(_("resumed"))
+        raise _refuse("resume")
     messaging.campaign_resume(campaign_id=campaign.pk, partner=campaign.partner)
     return campaign
 
@@ -743,7 +779,7 @@ def campaign_cancel(*, campaign: Campaign, by: User | None) -> Campaign:
     old = [Campaign.Status.PAUSED, Campaign.Status.SCHEDULED, Campaign.Status.WAITING]
     approval_id = campaign.approval_id if campaign.status == Campaign.Status.WAITING else None
     if not _move(campaign, old, Campaign.Status.CANCELED, finished_at=timezone.now()):
-        raise _refuse(_("canceled"))
+        raise _refuse("cancel")
     if approval_id:
         ApprovalRequest.objects.filter(pk=approval_id, status=ApprovalRequest.Status.PENDING).update(
             status=ApprovalRequest.Status.CANCELED, current_partner=None, decided_at=timezone.now()
@@ -756,7 +792,7 @@ def campaign_cancel(*, campaign: Campaign, by: User | None) -> Campaign:
 def campaign_start_now(*, campaign: Campaign, by: User | None) -> Campaign:
     """Start a scheduled campaign at once (the Start action)."""
     if not _start(campaign, [Campaign.Status.SCHEDULED]):
-        raise _refuse(_("started"))
+        raise _refuse("start")
     return campaign
 
 
@@ -764,7 +800,7 @@ def campaign_start_now(*, campaign: Campaign, by: User | None) -> Campaign:
 def campaign_delete(*, campaign: Campaign, by: User | None) -> None:
     """Hide the campaign (its messages keep their rows); a running campaign is paused or canceled first."""
     if campaign.status == Campaign.Status.IN_PROGRESS:
-        raise _refuse(_("deleted"))
+        raise _refuse("delete")
     if campaign.status in (Campaign.Status.WAITING, Campaign.Status.SCHEDULED, Campaign.Status.PAUSED):
         campaign_cancel(campaign=campaign, by=by)
     Campaign.objects.filter(pk=campaign.pk).update(is_deleted=True, updated_at=timezone.now())

@@ -271,6 +271,9 @@
     document.querySelectorAll("[data-for-channel]").forEach(function (box) {
       box.hidden = box.getAttribute("data-for-channel").split(" ").indexOf(channelSelect.value) < 0;
     });
+    document.querySelectorAll("[data-preview]").forEach(function (box) {
+      box.hidden = box.getAttribute("data-preview") !== channelSelect.value;
+    });
     var counterBox = document.querySelector("[data-counter-for=id_text]");
     if (counterBox) { counterBox.setAttribute("data-channel", channelSelect.value); }
   }

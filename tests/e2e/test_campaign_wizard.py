@@ -3,6 +3,8 @@ Completed in the list; then a Viber → SMS cascade. Screenshots of every stage.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +20,7 @@ from messaging.models import Message
 from tenancy.models import Channel
 from tests.contacts.factories import make_contact, make_group
 from tests.e2e.conftest import Shots
-from tests.factories import PASSWORD, Tenant, make_sender_id, make_tenant
+from tests.factories import PASSWORD, Tenant, make_sender_id, make_short_domain, make_tenant
 from tests.messaging.conftest import fund, make_plan, simulator
 
 pytestmark = pytest.mark.e2e
@@ -119,3 +121,73 @@ def test_sms_campaign_then_viber_cascade(page: Page, live_server: Any, sender_te
     assert cascade_campaign.channels == ["viber", "sms"]
     assert set(Message.objects.filter(campaign_id=cascade_campaign.pk).values_list("channel", flat=True)) == {"viber"}
     shot("list")
+
+
+def test_date_format_short_link_columns_and_whatsapp_header(
+    page: Page, live_server: Any, sender_tenant: Tenant, shot: Shots
+) -> None:
+    """A birthday SMS with a date format picked from the list and a shortened link, sent to contacts with birth
+    dates; the list's short URL and column settings; a WhatsApp template's media header in the preview."""
+    base = live_server.url
+    tenant = sender_tenant
+    domain = make_short_domain(tenant.owner, partners=[tenant.reseller], name="go.example.test")
+    birthdays = make_group(tenant.end_user, "Birthdays")
+    make_contact(
+        tenant.end_user, groups=[birthdays], phone="34611000100", first_name="Eva", birth_date=date(1990, 5, 17)
+    )
+    _sign_in(page, base, tenant.end_user_user.email)
+    page.goto(f"{base}/campaigns/new")
+    page.get_by_test_id("campaign-name-input").fill("Birthday")
+    page.locator("#id_sms_sender").select_option("ShopSMS")
+    expect(page.get_by_test_id("short-link-box")).to_be_hidden()
+    page.locator("#id_sms_text").fill("Eva, born ")
+    page.locator("[data-insert='{dateofbirth}'][data-target='id_sms_text']").click()
+    expect(page.locator("#id_sms_text")).to_have_value("Eva, born {dateofbirth|DD.MM.YYYY}")
+    page.get_by_test_id("date-format-id_sms_text").click()
+    page.locator("[data-date-format='MM/DD'][data-target='id_sms_text']").click()
+    expect(page.locator("#id_sms_text")).to_have_value("Eva, born {dateofbirth|MM/DD}")
+    expect(page.get_by_test_id("date-format-id_sms_text")).to_contain_text("MM/DD")
+    expect(page.locator("[data-preview-text=sms]")).to_have_text(re.compile(r"^Eva, born \d\d/\d\d$"))
+    page.locator("#id_sms_text").press("End")
+    page.locator("#id_sms_text").press_sequentially(" https://shop.example.com/birthday-gift-for-you")
+    expect(page.get_by_test_id("short-link-box")).to_be_visible()
+    page.locator("#id_short_domain").select_option("go.example.test")
+    expect(page.locator("[data-preview-text=sms]")).to_contain_text("https://go.example.test/")
+    expect(page.locator("[data-preview-text=sms]")).not_to_contain_text("birthday-gift")
+    shot("date-format-and-short-link")
+    page.get_by_test_id("next").click()
+    page.get_by_label("Birthdays (1)").check()
+    page.get_by_test_id("next").click()
+    page.get_by_test_id("create").click()
+    page.get_by_test_id("confirm").click()
+    row = page.get_by_test_id("campaign-row").filter(has_text="Birthday")
+    link = Campaign.objects.get(name="Birthday").short_link
+    assert link is not None and link.domain == domain
+    expect(row.get_by_test_id("short-url")).to_have_text(link.url)
+    assert list(Message.objects.filter(recipient="34611000100").values_list("text", flat=True)) == [
+        f"Eva, born 05/17 {link.url}"
+    ]
+
+    # Table Settings: hide the cost and move the status first.
+    page.get_by_test_id("table-settings-button").click()
+    items = page.get_by_test_id("column-item")
+    page.get_by_label("Cost", exact=True).uncheck()
+    items.filter(has_text="Status").locator(".drag-handle").drag_to(items.first.locator(".drag-handle"))
+    shot("campaign-table-settings")
+    page.get_by_test_id("save-columns").click()
+    headers = page.locator("[data-testid=campaign-table] thead th[data-column]")
+    expect(headers.first).to_have_attribute("data-column", "status")
+    expect(page.locator("th[data-column=cost]")).to_have_count(0)
+
+    # A WhatsApp template with a video header and a location one.
+    page.goto(f"{base}/campaigns/templates/new?channel=whatsapp")
+    page.locator("#id_header_type").select_option("media")
+    page.locator("#id_header_url").fill("https://cdn.example.test/clips/spring%20sale.mp4")
+    video = page.locator("[data-wa-header=video]")
+    expect(video).to_be_visible()
+    expect(video).to_contain_text("spring sale.mp4")
+    page.locator("#id_header_type").select_option("location")
+    page.locator("#id_header_location").fill("Gran Via 1, Madrid")
+    expect(page.locator("[data-wa-header=location]")).to_contain_text("Gran Via 1, Madrid")
+    expect(video).to_be_hidden()
+    shot("whatsapp-header-preview")
