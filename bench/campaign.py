@@ -13,7 +13,8 @@ Printed at the end (``<figure>: <value> <unit>``):
 - ``end-to-end``: minutes from Confirm to Completed;
 - ``peak worker memory``: the largest resident size of one worker process, and of all of them together
   (sampled from /proc twice a second);
-- worker and PostgreSQL CPU seconds per recipient and the load average, since the cores may be shared.
+- worker and PostgreSQL CPU time per recipient (expansion, dispatch and reports together) and the load
+  average, since the cores may be shared: on a busy machine the CPU times are the figures to compare.
 
 The 1,000,000-contact acceptance run (budget: expansion >= 10,000 recipients/s, Completed within 10
 minutes on 2 cores) needs PostgreSQL and Redis; a database ``bench_campaign_<pid>`` is created and
@@ -139,6 +140,20 @@ def group_rss_mb(group: int) -> list[float]:
     return sizes
 
 
+def group_cpu(group: int) -> float:
+    """CPU seconds used so far by the processes of a process group."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == group:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU of a local process (a PostgreSQL backend), or None when it cannot be read."""
     try:
@@ -146,6 +161,31 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(database: str, last: dict[int, float]) -> None:
+    """Record the CPU seconds of every PostgreSQL backend of ``database`` (local server only) in ``last``."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])
+        pids = [row[0] for row in cursor.fetchall()]
+    for pid in pids:
+        now = cpu_seconds(pid)
+        if now is not None:
+            last[pid] = now
+
+
+def final_messages(campaign_id: int) -> int:
+    from django.db.models import Sum
+
+    from messaging.models import CampaignCounter
+
+    names = [f"{status}_messages" for status in ("delivered", "seen", "undelivered", "failed")]
+    totals = CampaignCounter.objects.filter(campaign_id=campaign_id).aggregate(**{name: Sum(name) for name in names})
+    return sum(int(value or 0) for value in totals.values())
 
 
 def load() -> str:
@@ -331,6 +371,11 @@ def end_to_end(
     wait_ready(process)
     print(f"workers ready ({args.workers} processes); load average {load()}; Confirm", flush=True)
     peak_one = peak_all = 0.0
+    database = connection.settings_dict["NAME"]
+    before: dict[int, float] = {}
+    backend_cpu(database, before)
+    backends = dict(before)  # backends born later count from zero
+    workers_before = group_cpu(process.pid)
     started = time.perf_counter()
     services.campaign_launch(campaign=campaign, by=user)
     launch = time.perf_counter() - started
@@ -341,6 +386,7 @@ def end_to_end(
         now = time.perf_counter()
         sizes = group_rss_mb(process.pid)
         peak_one, peak_all = max(peak_one, *sizes, 0.0), max(peak_all, sum(sizes))
+        backend_cpu(database, backends)
         row = Campaign.objects.values("status", "expanded", "recipients_total", "messages_written").get(pk=campaign.pk)
         if expanded_at is None and row["expanded"]:
             expanded_at = now
@@ -350,13 +396,14 @@ def end_to_end(
         if now - last_report > 10:
             last_report = now
             print(f"  t={now - started:6.1f}s {row['status']} recipients={row['recipients_total']}"
-                  f" load={os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+                  f" final={final_messages(campaign.pk)} load={os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
         if now - started > args.timeout:
             raise SystemExit(f"timeout: {row}")
         if process.poll() is not None:
             raise SystemExit("the workers stopped: see worker.log (--keep keeps it)")
     finished = time.perf_counter()
     end_load = load()
+    postgres = sum(seconds - before.get(pid, 0.0) for pid, seconds in backends.items())
     workers.remove(process)
     stop_workers(process)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -366,7 +413,9 @@ def end_to_end(
     print(f"campaign: {campaign.status}; recipients {campaign.recipients_total}, messages {campaign.messages_written}")
     print(f"messages by status: {statuses}")
     print(f"launch (validation and estimate, part of the end-to-end time): {launch:.1f} s")
-    print(f"worker CPU per recipient: {(children.ru_utime + children.ru_stime) / args.contacts * 1e6:.0f} µs")
+    worker_cpu = children.ru_utime + children.ru_stime - workers_before
+    print(f"worker CPU per recipient (after Confirm): {worker_cpu / args.contacts * 1e6:.0f} µs")
+    print(f"postgresql CPU per recipient (all backends of the database): {postgres / args.contacts * 1e6:.0f} µs")
     print(f"load average at the end: {end_load}")
     print(f"peak worker memory: {peak_one:.0f} MB per process, {peak_all:.0f} MB all worker processes")
     assert campaign.status == Campaign.Status.COMPLETED and campaign.messages_written == args.contacts
