@@ -1,5 +1,6 @@
 """Demo campaign templates for the demo company: an SMS and a Viber template, and a WhatsApp template that the
-reseller has approved. Built through the services; safe to run again."""
+reseller has approved; a short domain of the owner that the demo reseller's clients may use. Built through the
+services; safe to run again."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django.db import transaction
 from campaigns import services
 from campaigns.models import MessageTemplate, Moderation
 from senders.models import SenderID
+from shortener.models import ShortDomain
+from shortener.services import short_domain_save
 from tenancy import approvals
 from tenancy.demo import DemoTenants
 from tenancy.models import Channel
@@ -21,6 +24,7 @@ TEMPLATES = [
     {"name": "order_update", "channel": Channel.WHATSAPP, "sender": "DemoWA", "text": "Your order {{1}} is on its way.",
      "purpose": "utility", "wa_type": "order", "language": "en", "footer": "Demo shop"},
 ]  # fmt: skip
+SHORT_DOMAIN = "go.demo.local"
 
 
 @transaction.atomic
@@ -36,3 +40,7 @@ def seed(tenants: DemoTenants) -> None:
         )
         if template.moderation == Moderation.PENDING and template.approval is not None:
             approvals.approval_approve(approval=template.approval, by=tenants.reseller_user)
+    if not ShortDomain.objects.filter(name=SHORT_DOMAIN).exists():
+        short_domain_save(
+            domain=ShortDomain(partner=tenants.owner, name=SHORT_DOMAIN), partners=[tenants.reseller], by=None
+        )

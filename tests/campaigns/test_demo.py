@@ -7,6 +7,8 @@ from io import StringIO
 from django.core.management import call_command
 
 from campaigns.models import MessageTemplate, Moderation
+from shortener.models import ShortDomain
+from tenancy.models import User
 
 
 def test_seed_demo_creates_usable_templates(db: None) -> None:
@@ -19,3 +21,6 @@ def test_seed_demo_creates_usable_templates(db: None) -> None:
         "order_update": Moderation.APPROVED,
     }
     assert MessageTemplate.objects.get(name="Welcome").sender is not None
+    end_user = User.objects.get(email="user@demo.local").partner
+    assert end_user is not None
+    assert list(ShortDomain.objects.usable_by(end_user).values_list("name", flat=True)) == ["go.demo.local"]

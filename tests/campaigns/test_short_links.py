@@ -162,3 +162,13 @@ def test_list_and_details_show_the_short_url(world: World, domain: ShortDomain, 
     url = campaign.short_link.url  # type: ignore[union-attr]
     assert url in cp_client.get("/campaigns").content.decode()
     assert url in cp_client.get(f"/campaigns/{campaign.pk}/").content.decode()
+
+
+def test_short_domain_list_query_count(
+    tenant: Tenant, owner_client: Client, django_assert_max_num_queries: Any
+) -> None:
+    for index in range(5):
+        make_short_domain(tenant.owner, partners=[tenant.reseller, tenant.end_user], name=f"s{index}.example.test")
+    with django_assert_max_num_queries(12):
+        listing = owner_client.get("/ap/short-domains/?status=active&q=example").content.decode()
+    assert listing.count('data-testid="short-domain-row"') == 5
