@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, QuerySet
 
 
@@ -83,9 +83,9 @@ def _copy_type(model: type[Model], column: str) -> str:
     return _COPY_TYPES.get(kind, "text")
 
 
-def _copy_rows(cursor: Any, stage: str, names: str, types: list[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Rows into a staging table by binary COPY (psycopg formats each value in C)."""
-    with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+def _copy_rows(cursor: Any, table: str, names: str, types: list[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Rows into a (staging) table by binary COPY (psycopg formats each value in C)."""
+    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(types)  # a jsonb column takes the Python value itself (psycopg encodes it as JSON)
         for row in rows:
             copy.write_row(row)
@@ -152,6 +152,34 @@ def insert_rows(
             if returning:
                 found.extend(tuple(row) for row in cursor.fetchall())
     return found
+
+
+def reserve_ids_postgresql(model: type[Model], count: int) -> list[int]:
+    """``count`` primary keys taken from the table's sequence, for rows written with ``copy_rows_postgresql``."""
+    table, pk = model._meta.db_table, model._meta.pk.column  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_rows_postgresql(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bool:
+    """COPY rows straight into the table (PostgreSQL, inside a transaction); False, with nothing written, when one
+    of them breaks a constraint (a unique one, typically: the caller then inserts them skipping conflicts).
+
+    No staging table, no conflict handling, no RETURNING: about a third less work for the database than
+    ``insert_rows``, for rows that should all be new (ids from ``reserve_ids_postgresql``).
+    """
+    from psycopg import errors
+
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
+    types = [_copy_type(model, column) for column in columns]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint to return to
+            _copy_rows(cursor, quote(model._meta.db_table), names, types, rows)
+    except (errors.IntegrityConstraintViolation, IntegrityError):
+        return False
+    return True
 
 
 def update_rows_postgresql(

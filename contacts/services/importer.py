@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from billing.services.reference import NumberResolver, normalize_number
 from contacts import files
 from contacts.models import Contact, ContactField, ContactImport, ImportRowError, Membership, StopEntry
-from contacts.services._sql import insert_rows, update_rows_postgresql
+from contacts.services._sql import copy_rows_postgresql, insert_rows, reserve_ids_postgresql, update_rows_postgresql
 from contacts.values import STANDARD_COLUMNS, clean_custom_value, parse_date, parse_gender, text
 
 logger = logging.getLogger(__name__)
@@ -331,7 +331,14 @@ class _Importer:
         imported = touched + new_ids
         if imported and self.group_id:
             members = {row[0] for row in existing.values() if row[-1]}
-            self._join_group(new_ids + [pk for pk in touched if pk not in members])
+            joining = [pk for pk in touched if pk not in members]
+            if connection.vendor == "postgresql":  # contacts created in this transaction are in no group yet
+                rows = [(pk, self.group_id) for pk in new_ids]
+                if not copy_rows_postgresql(Membership, ("contact_id", "group_id"), rows):
+                    joining += new_ids
+            else:
+                joining += new_ids
+            self._join_group(joining)
         self._stop_list(imported, touched, now)
 
     def _join_group(self, contact_ids: list[int]) -> None:
@@ -379,6 +386,13 @@ class _Importer:
                     now,
                 )
             )
+        if connection.vendor == "postgresql":
+            # The numbers were not the partner's when the import started: straight in, unless one is by now.
+            ids = reserve_ids_postgresql(Contact, len(rows))
+            numbered = ((pk, *row) for pk, row in zip(ids, rows, strict=True))
+            if copy_rows_postgresql(Contact, ("id", *_INSERT_COLUMNS), numbered):
+                outcome.created += len(ids)
+                return ids, []
         returned = insert_rows(Contact, _INSERT_COLUMNS, rows, ignore_conflicts=True, returning=("id", "phone"))
         outcome.created += len(returned)
         if len(returned) == len(rows):

@@ -443,3 +443,24 @@ def test_inside_a_transaction_the_file_is_parsed_inline(company: Partner, monkey
     monkeypatch.setattr(importer.os, "fork", lambda: pytest.fail("forked inside a transaction"))
     job = run_import(company, csv_upload([["Phone"], ["34600000001"], ["34600000002"]]), mapping=["phone"])
     assert (job.status, job.created_count) == ("completed", 2)
+
+
+def test_a_number_added_by_someone_else_during_the_import_is_updated(
+    company: Partner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_init = importer._Importer.__init__
+    group = make_group(company, "Imported")
+
+    def someone_adds_a_number(self: Any, contact_import: ContactImport) -> None:
+        real_init(self, contact_import)  # the partner's numbers are known now, then someone adds one
+        make_contact(company, [make_group(company, "Other")], phone="34600000002", first_name="Old")
+
+    monkeypatch.setattr(importer._Importer, "__init__", someone_adds_a_number)
+    rows = [["Phone", "First name"], ["34600000001", "Ana"], ["34600000002", "Bea"], ["34600000003", "Cid"]]
+    job = run_import(company, csv_upload(rows), mapping=["phone", "first_name"], group=group)
+    assert (job.status, job.created_count, job.updated_count) == ("completed", 2, 1)
+    contacts = Contact.objects.filter(partner=company).order_by("phone")
+    assert [(c.phone, c.first_name) for c in contacts] == [
+        ("34600000001", "Ana"), ("34600000002", "Bea"), ("34600000003", "Cid"),
+    ]  # fmt: skip
+    assert sorted(group.contacts.values_list("phone", flat=True)) == ["34600000001", "34600000002", "34600000003"]
