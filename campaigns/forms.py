@@ -368,9 +368,9 @@ class TemplateForm(forms.ModelForm):
 
     class Meta:
         model = MessageTemplate
-        fields = ["channel", "name", "sender", "flash", "text", "image_url", "button_caption", "button_url",
-                  "purpose", "wa_type", "language", "header_type", "header_text", "header_url", "header_location",
-                  "footer", "code_variable", "code_expiry_minutes", "scheduled_for"]  # fmt: skip
+        fields = ["channel", "name", "sender", "flash", "text", "short_domain", "image_url", "button_caption",
+                  "button_url", "purpose", "wa_type", "language", "header_type", "header_text", "header_url",
+                  "header_location", "footer", "code_variable", "code_expiry_minutes", "scheduled_for"]  # fmt: skip
         widgets = {
             "text": forms.Textarea(attrs={"rows": 6}),
             "scheduled_for": forms.DateInput(attrs={"type": "date"}),
@@ -391,6 +391,12 @@ class TemplateForm(forms.ModelForm):
         )
         if not partner.flash_enabled:
             del self.fields["flash"]
+        domains = ShortDomain.objects.usable_by(partner)
+        if domains.exists() or self.instance.short_domain_id:
+            self.fields["short_domain"].queryset = domains  # type: ignore[attr-defined]
+            self.fields["short_domain"].empty_label = _("Do not shorten")  # type: ignore[attr-defined]
+        else:
+            del self.fields["short_domain"]
         self.button_rows = [
             {"type": b.get("type", ""), "text": b.get("text", ""), "value": b.get("value", "")}
             for b in (self.instance.buttons or [])

@@ -73,6 +73,15 @@ class MessageTemplate(models.Model):
     image_url = models.URLField(_("image URL"), max_length=500, blank=True)
     button_caption = models.CharField(_("button caption"), max_length=30, blank=True)
     button_url = models.URLField(_("button URL"), max_length=500, blank=True)
+    short_domain = models.ForeignKey(
+        "shortener.ShortDomain",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("short domain"),
+        help_text=_("Campaigns from this template send the first link of the text as a short link on this domain."),
+    )
     purpose = models.CharField(_("traffic type / category"), max_length=16, blank=True)
     wa_type = models.CharField(_("template type"), max_length=16, choices=WhatsAppType.choices, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)

@@ -35,7 +35,7 @@ from campaigns.models import (
     Moderation,
 )
 from campaigns.placeholders import PLACEHOLDER, format_date
-from campaigns.shortlinks import shortened
+from campaigns.shortlinks import find_link, shortened
 from contacts import selectors as contact_selectors
 from contacts.models import Group
 from messaging import services as messaging
@@ -120,6 +120,7 @@ def _check_template(template: MessageTemplate) -> None:
     if template.sender_id and not SenderID.objects.for_partner(template.partner).filter(pk=template.sender_id).exists():
         errors["sender"] = _("Choose one of your sender IDs.")
     if template.channel == Channel.WHATSAPP:
+        template.short_domain = None  # the links of a WhatsApp template are fixed by its approval
         if template.purpose not in (Purpose.MARKETING, Purpose.UTILITY, Purpose.AUTHENTICATION):
             errors["purpose"] = _("Choose the category: Authentication, Utility or Marketing.")
         if template.purpose != Purpose.AUTHENTICATION and not template.text.strip():
@@ -142,6 +143,11 @@ def _check_template(template: MessageTemplate) -> None:
                 template.purpose = Purpose.PROMOTION  # a picture or a button makes it promotional
             elif template.purpose not in (Purpose.PROMOTION, Purpose.TRANSACTION):
                 template.purpose = Purpose.TRANSACTION
+        if template.short_domain_id:
+            if find_link(template.text) is None:
+                errors["short_domain"] = _("Put a link into the message text to shorten it.")
+            elif not ShortDomain.objects.usable_by(template.partner).filter(pk=template.short_domain_id).exists():
+                errors["short_domain"] = _("This short domain is not available to you.")
         if template.flash and template.channel != Channel.SMS:
             errors["flash"] = _("Flash messages exist on the SMS channel only.")
         if template.flash and not template.partner.flash_enabled:

@@ -36,10 +36,11 @@ from campaigns.forms import (
 )
 from campaigns.models import Campaign, MessageTemplate, Moderation, campaign_actions
 from campaigns.placeholders import DATE_FORMATS, DEFAULT_DATE_FORMAT, date_variables
+from campaigns.shortlinks import find_link
 from contacts.models import TableSettings
 from contacts.selectors import contact_variables
 from senders.services import active_sender_ids
-from shortener.models import ShortDomain
+from shortener.models import ShortDomain, ShortLink
 from tenancy.models import Channel, Partner, User
 from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
 
@@ -63,6 +64,15 @@ def variable_context(partner: Partner) -> dict[str, Any]:
         "date_placeholders": {"{" + name + "}" for name in date_variables(partner)},
         "date_formats": list(DATE_FORMATS),
         "default_date_format": DEFAULT_DATE_FORMAT,
+    }
+
+
+def short_link_data(partner: Partner, link: ShortLink | None) -> dict[str, Any]:
+    """What the preview needs to show the short link: the usable domains and the link already made, if any."""
+    current = {"domain": str(link.domain_id), "original": link.original_url, "url": link.url} if link else None
+    return {
+        "domains": {str(domain.pk): domain.name for domain in ShortDomain.objects.usable_by(partner)},
+        "current": current,
     }
 
 
@@ -277,6 +287,8 @@ class SetupView(WizardMixin, FormView):
             initial.update({"channels": [channel], f"{channel}_template": template.pk})
             if template.sender is not None:
                 initial[f"{channel}_sender"] = template.sender.value
+            if template.short_domain_id:
+                initial["short_domain"] = template.short_domain_id
             if channel != Channel.WHATSAPP:
                 initial[f"{channel}_text"] = template.text
             if channel == Channel.SMS:
@@ -311,20 +323,14 @@ class SetupView(WizardMixin, FormView):
                 "header_url": t.header_url,
                 "header_location": t.header_location,
                 "buttons": [button.get("text", "") for button in t.buttons or []],
+                "short_domain": str(t.short_domain_id or ""),
             }  # fmt: skip
             for t in templates.select_related("sender")
-        }
-        link = self.campaign.short_link if self.campaign is not None else None
-        short_links = {
-            "domains": {str(domain.pk): domain.name for domain in ShortDomain.objects.usable_by(partner)},
-            "current": {"domain": str(link.domain_id), "original": link.original_url, "url": link.url}
-            if link
-            else None,
         }
         return super().get_context_data(
             **variable_context(partner),
             template_data=template_data,
-            short_links=short_links,
+            short_links=short_link_data(partner, self.campaign.short_link if self.campaign is not None else None),
             **self.wizard_context(),
             **kwargs,
         )
@@ -377,6 +383,9 @@ class SetupView(WizardMixin, FormView):
             button_caption=step.get("button_caption", ""),
             button_url=step.get("button_url", ""),
             purpose=step.get("purpose", ""),
+            short_domain=campaign.short_link.domain
+            if campaign.short_link and find_link(step.get("text", ""))
+            else None,
         )
         services.template_save(template=template, by=_user(self.request))
         messages.success(self.request, _("The template “%(name)s” is saved.") % {"name": name})
@@ -714,6 +723,7 @@ class TemplateFormView(PartnerScopedMixin, FormView):
             template=self.instance,
             button_rows=rows + [{"type": "", "text": "", "value": ""}] * max(0, 3 - len(rows)),
             **variable_context(_partner(self.request)),
+            short_links=short_link_data(_partner(self.request), None),
             needs_request=self.instance.channel == Channel.WHATSAPP or _partner(self.request).premoderate_templates,
             **kwargs,
         )

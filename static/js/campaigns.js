@@ -18,6 +18,8 @@
     return match ? match[0].replace(/[.,;:!?)]+$/, "") : null;
   }
   function campaignLink() {
+    var single = document.getElementById("id_text"), kind = document.getElementById("id_channel");
+    if (single) return kind && kind.value === "whatsapp" ? null : findLink(single.value);
     var sms = document.getElementById("id_sms_text"), viber = document.getElementById("id_viber_text");
     var chosen = function (channel) {
       var box = document.querySelector("input[name=channels][value=" + channel + "]");
@@ -256,6 +258,8 @@
       if (text && item.text) { text.value = item.text; text.dispatchEvent(new Event("input", { bubbles: true })); }
       var sender = document.getElementById("id_" + channel + "_sender");
       if (sender && item.sender) sender.value = item.sender;
+      var domain = document.getElementById("id_short_domain");
+      if (domain && item.short_domain && domain.querySelector("option[value='" + item.short_domain + "']")) domain.value = item.short_domain;
       ["image_url", "button_caption", "button_url"].forEach(function (name) {
         var field = document.getElementById("id_" + channel + "_" + name);
         if (field && item[name]) field.value = item[name];

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from campaigns import services, shortlinks
-from campaigns.models import Campaign
+from campaigns.models import Campaign, MessageTemplate
 from shortener.models import ShortDomain, ShortLink, ShortLinkClick
 from shortener.services import short_domain_save, short_link_create
 from tenancy.models import Channel
@@ -172,3 +172,19 @@ def test_short_domain_list_query_count(
     with django_assert_max_num_queries(12):
         listing = owner_client.get("/ap/short-domains/?status=active&q=example").content.decode()
     assert listing.count('data-testid="short-domain-row"') == 5
+
+
+def test_sms_templates_keep_a_short_domain_for_their_campaigns(
+    world: World, domain: ShortDomain, cp_client: Client
+) -> None:
+    data = {"channel": "sms", "name": "Sale", "sender": world.sender.pk, "text": "No link", "short_domain": domain.pk}
+    response = cp_client.post("/campaigns/templates/new", data)
+    assert "Put a link into the message text to shorten it." in response.content.decode()
+    assert not MessageTemplate.objects.exists()
+    cp_client.post("/campaigns/templates/new", {**data, "text": LINK_TEXT})
+    template = MessageTemplate.objects.get()
+    assert template.short_domain == domain
+    setup = cp_client.get(f"/campaigns/new?template={template.pk}").content.decode()
+    assert f'<option value="{domain.pk}" selected>go.example.test</option>' in setup
+    response = cp_client.post("/campaigns/new", {**setup_data(domain), "save_template": "1", "save_as": "Again"})
+    assert MessageTemplate.objects.get(name="Again").short_domain == domain
