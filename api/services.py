@@ -29,6 +29,8 @@ from tenancy.services import partner_can_sign_in, totp_device
 
 NAME_MAX = 60
 LAST_USED_RESOLUTION_SECONDS = 60
+# The key's query checks this many levels of partners above a key; a deeper partner is checked apart.
+CHAIN_DEPTH = 8
 PRIVATE_HOST_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".home.arpa")
 
 
@@ -213,10 +215,11 @@ def _auth_query(vendor: str) -> tuple[str, _Columns, _Columns, _Columns]:
         for field in model._meta.concrete_fields
     )
     partner = Partner._meta.db_table
+    # The paths of the partner and the partners above it, down to CHAIN_DEPTH: probes of the unique path index.
+    chain = ", ".join(f"substr(p.path, 1, {depth * Partner.steplen})" for depth in range(1, CHAIN_DEPTH + 1))
     # Table and column names come from the models; the values are parameters.
     sql = (
-        f"SELECT {columns}, EXISTS (SELECT 1 FROM {partner} a WHERE NOT a.is_active"  # noqa: S608
-        f" AND a.path = substr(p.path, 1, length(a.path)))"
+        f"SELECT {columns}, EXISTS (SELECT 1 FROM {partner} a WHERE a.path IN ({chain}) AND NOT a.is_active)"  # noqa: S608
         f" FROM {ApiKey._meta.db_table} k JOIN {partner} p ON p.id = k.partner_id"
         f" LEFT JOIN {User._meta.db_table} u ON u.id = k.user_id WHERE k.id = %s AND k.jti_hash = %s"
     )
@@ -243,9 +246,9 @@ def api_key_for_claims(claims: tokens.Claims, *, now: datetime | None = None) ->
         raise AuthError("key_revoked", _("This API key was removed."))
     if key.is_expired(now):
         raise AuthError("key_expired", _("This API key has expired: refresh it or create a new one."))
-    if row[-1]:
-        raise AuthError("account_disabled", _("This account is disabled."))
     key.partner = partners.instance(row[key_end:partner_end])
+    if row[-1] or (key.partner.depth > CHAIN_DEPTH and not partner_can_sign_in(key.partner)):
+        raise AuthError("account_disabled", _("This account is disabled."))
     if key.user_id is not None:
         key.user = users.instance(row[partner_end:-1])
         if key.user.partner_id == key.partner_id:

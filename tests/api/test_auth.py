@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django_otp.oath import TOTP
 
+from api import services as api_services
 from api import tokens
 from api.models import ApiKey
 from api.throttling import ApiKeyRateThrottle
@@ -145,3 +146,18 @@ def test_the_rate_limit_window_slides_across_periods(tenant: Tenant, monkeypatch
     with time_machine.travel(start + timedelta(seconds=40), tick=False):
         assert [client.get("/api/v1/api-keys").status_code for _ in range(2)] == [200, 429]
     cache.clear()
+
+
+def test_partners_deeper_than_the_query_checks_are_checked_apart(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api_services, "CHAIN_DEPTH", 1)
+    api_services._auth_query.cache_clear()
+    try:
+        client = api_client(new_key(tenant).secret)
+        assert client.get("/api/v1/api-keys").status_code == 200
+        tenancy_services.partner_set_active(partner=tenant.reseller, active=False, by=tenant.owner_user)
+        response = client.get("/api/v1/api-keys")
+        assert response.status_code == 401 and response.json()["error"]["code"] == "account_disabled"
+    finally:
+        api_services._auth_query.cache_clear()
