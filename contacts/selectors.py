@@ -333,13 +333,15 @@ def recipients_queryset(
     *, partner: Partner, groups: Iterable[Group | int], sender: SenderID | None, include_subgroups: bool = True
 ) -> QuerySet[Contact]:
     """Contacts in any of ``groups`` (each once), minus those blocked for ``sender``."""
-    chosen = list(groups)
-    ids = (
-        groups_with_subgroups(partner, chosen)
-        if include_subgroups
-        else {g if isinstance(g, int) else g.pk for g in chosen}
-    )
+    ids = _group_ids(partner, groups, include_subgroups)
     return Contact.objects.for_partner(partner).in_groups(ids).filter(_not_blocked(sender))
+
+
+def _group_ids(partner: Partner, groups: Iterable[Group | int], include_subgroups: bool) -> set[int]:
+    chosen = list(groups)
+    if include_subgroups:
+        return groups_with_subgroups(partner, chosen)
+    return {g if isinstance(g, int) else g.pk for g in chosen}
 
 
 def group_recipient_count(
@@ -381,12 +383,14 @@ def group_recipients(
     columns = ["pk", "phone", "country_id", "network_id", *(column for _name, column in standard)]
     if fields:
         columns.append("custom_values")
-    queryset = recipients_queryset(
-        partner=partner, groups=groups, sender=sender, include_subgroups=include_subgroups
-    ).order_by("pk")
+    ids = _group_ids(partner, groups, include_subgroups)
+    contacts = Contact.objects.for_partner(partner).filter(_not_blocked(sender)).order_by("pk")
     last = after_contact_id
     while True:
-        rows = list(queryset.filter(pk__gt=last).values_list(*columns)[:chunk_size])
+        # The bound on the memberships too: the database does not carry it over from the contacts, and would
+        # otherwise read every membership before the cursor again for each chunk.
+        members = Membership.objects.filter(contact=OuterRef("pk"), group__in=ids, contact_id__gt=last)
+        rows = list(contacts.filter(Exists(members), pk__gt=last).values_list(*columns)[:chunk_size])
         if not rows:
             return
         chunk = []
