@@ -31,6 +31,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from billing.services.reference import NumberResolver, normalize_number
 from contacts import files
@@ -96,9 +97,10 @@ def field_key(contact_field: ContactField) -> str:
     return f"field:{contact_field.variable}"
 
 
-# One parsed row: (row number, phone, country id, network id, standard values, custom values). A plain tuple:
-# a million of them are built, and sent from the parsing process to the writing one.
-_Parsed = tuple[int, str, int, int | None, dict[str, Any], dict[str, Any]]
+# One parsed row: (row number, phone, country id, network id, standard values, custom values, the custom values
+# as JSON). A plain tuple: a million of them are built, and sent from the parsing process to the writing one,
+# which spares itself the JSON encoding that PostgreSQL needs.
+_Parsed = tuple[int, str, int, int | None, dict[str, Any], dict[str, Any], str]
 
 
 @dataclass
@@ -208,7 +210,8 @@ class _Importer:
                 cleaned = clean_custom_value(custom_field, cell, self.date_format)  # type: ignore[arg-type]
                 if cleaned is not None:
                     custom[name] = cleaned
-        return (row_number, phone, country.pk, network.pk if network else None, values, custom)
+        encoded = json.dumps(custom) if custom else "{}"
+        return (row_number, phone, country.pk, network.pk if network else None, values, custom, encoded)
 
     def _gender(self, cell: Any) -> str:
         if type(cell) is not str:
@@ -364,7 +367,8 @@ class _Importer:
             return [], []
         rows = []
         partner_id, created_by = self.partner_id, self.created_by
-        for row, phone, country_id, network_id, values, custom in items:
+        postgresql = connection.vendor == "postgresql"
+        for row, phone, country_id, network_id, values, custom, encoded in items:
             problem = self._missing_required(custom) if self.required else None
             if problem:
                 self._error(outcome, row, phone, problem)
@@ -378,7 +382,7 @@ class _Importer:
                     values.get("birth_date"),
                     values.get("gender", ""),
                     values.get("comment", ""),
-                    custom,
+                    Jsonb(encoded, str) if postgresql else custom,
                     country_id,
                     network_id,
                     created_by,
@@ -424,7 +428,7 @@ class _Importer:
             if pk in blocked:
                 outcome.skipped += 1
                 continue
-            row, _phone, new_country_id, new_network_id, values, new_custom = item
+            row, _phone, new_country_id, new_network_id, values, new_custom, _encoded = item
             merged = {**custom, **new_custom} if new_custom else custom
             problem = self._missing_required(merged) if self.required else None
             if problem:
@@ -459,7 +463,7 @@ class _Importer:
         """``_update_known`` on PostgreSQL: the database keeps what the file leaves empty and skips unchanged rows."""
         touched: list[int] = []
         writes: list[tuple[Any, ...]] = []
-        for current, (_row, _phone, country_id, network_id, values, custom) in pairs:
+        for current, (_row, _phone, country_id, network_id, values, custom, encoded) in pairs:
             pk = current[0]
             if pk in blocked:
                 outcome.skipped += 1
@@ -473,7 +477,7 @@ class _Importer:
                     get("birth_date"),
                     get("gender"),
                     get("comment"),
-                    custom or None,
+                    Jsonb(encoded, str) if custom else None,
                     country_id,
                     network_id,
                 )
