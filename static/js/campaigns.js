@@ -181,7 +181,13 @@
       var text = document.getElementById("id_" + channel + "_text") || document.getElementById("id_text");
       var template = document.getElementById("id_" + channel + "_template");
       var value = text ? text.value : "";
-      if (channel === "whatsapp" && template && templates[template.value]) value = templates[template.value].text;
+      if (channel === "whatsapp" && template && templates[template.value]) {
+        var params = (document.getElementById("id_whatsapp_params") || { value: "" }).value.split(",");
+        value = templates[template.value].text.replace(/\{\{(\d+)\}\}/g, function (whole, number) {
+          var param = (params[Number(number) - 1] || "").trim();
+          return param || whole;
+        });
+      }
       target.textContent = withSampleDates(withShortLink(value));
       var sender = document.getElementById("id_" + channel + "_sender");
       var label = document.querySelector("[data-preview-sender=" + channel + "]");

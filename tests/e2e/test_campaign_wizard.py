@@ -14,10 +14,11 @@ from playwright.sync_api import Page, expect
 from billing import services as billing_services
 from billing.models import BillingChannel, Country
 from campaigns import services
-from campaigns.models import Campaign
+from campaigns.models import Campaign, MessageTemplate, Moderation
 from messaging import services as messaging
 from messaging.models import Message
 from tenancy.models import Channel
+from tests.campaigns.factories import make_template
 from tests.contacts.factories import make_contact, make_group
 from tests.e2e.conftest import Shots
 from tests.factories import PASSWORD, Tenant, make_sender_id, make_short_domain, make_tenant
@@ -191,3 +192,26 @@ def test_date_format_short_link_columns_and_whatsapp_header(
     expect(page.locator("[data-wa-header=location]")).to_contain_text("Gran Via 1, Madrid")
     expect(video).to_be_hidden()
     shot("whatsapp-header-preview")
+
+    # In the wizard, an approved WhatsApp template shows its image header and its parameters filled in.
+    make_sender_id(tenant.end_user, value="ShopWA", channel=Channel.WHATSAPP)
+    template = make_template(
+        tenant.end_user, name="order_ready", channel=Channel.WHATSAPP, purpose="utility", language="en",
+        text="Order {{1}} is ready, {{2}}.", header_type="media", header_url="https://cdn.example.test/img/order.png",
+        footer="Shop team", buttons=[{"type": "quick_reply", "text": "Thanks"}],
+    )  # fmt: skip
+    MessageTemplate.objects.filter(pk=template.pk).update(moderation=Moderation.APPROVED)
+    page.goto(f"{base}/campaigns/new")
+    page.get_by_label("SMS", exact=True).uncheck()
+    page.get_by_label("WhatsApp", exact=True).check()
+    page.locator("#id_whatsapp_template").select_option(str(template.pk))
+    page.locator("#id_whatsapp_params").fill("A-17, ")
+    page.locator("[data-insert='{firstname}'][data-target='id_whatsapp_params']").click()
+    preview = page.locator("[data-preview=whatsapp]")
+    expect(preview.locator("[data-preview-text=whatsapp]")).to_have_text("Order A-17 is ready, {firstname}.")
+    image = preview.locator("[data-wa-header=image]")
+    expect(image).to_have_attribute("src", "https://cdn.example.test/img/order.png")
+    expect(image).not_to_have_attribute("hidden", "")
+    expect(preview.locator("[data-preview-footer=whatsapp]")).to_have_text("Shop team")
+    expect(preview.locator("[data-preview-buttons=whatsapp]")).to_have_text("Thanks")
+    shot("whatsapp-wizard-preview")
