@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 
 from api import services as api_services
-from api import tokens
+from api import throttling, tokens
 from api.models import ApiKey
 from api.throttling import ApiKeyRateThrottle
 from tenancy import services as tenancy_services
@@ -161,3 +161,23 @@ def test_partners_deeper_than_the_query_checks_are_checked_apart(
         assert response.status_code == 401 and response.json()["error"]["code"] == "account_disabled"
     finally:
         api_services._auth_query.cache_clear()
+
+
+def test_at_high_rates_a_process_counts_in_batches_and_refused_requests_do_not_count(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache.clear()
+    monkeypatch.setattr(throttling, "_periods", {})
+    monkeypatch.setattr(throttling, "BATCH_SHARE", 2)  # 4 a minute: batches of 2
+    monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "4/minute"})
+    issued = new_key(tenant)
+    client = api_client(issued.secret)
+    moment = timezone.now().replace(second=10, microsecond=0) + timedelta(minutes=1)
+    shared = f"throttle_api_key_key{issued.api_key.pk}:{int(moment.timestamp() // 60)}"
+    with time_machine.travel(moment, tick=False):
+        assert [client.get("/api/v1/api-keys").status_code for _ in range(5)] == [200, 200, 200, 200, 429]
+        assert cache.get(shared) == 4
+        monkeypatch.setattr(throttling, "_periods", {})  # another web process sees the shared count at once
+        assert client.get("/api/v1/api-keys").status_code == 429
+        assert cache.get(shared) == 4
+    cache.clear()
