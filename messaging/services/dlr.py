@@ -83,7 +83,9 @@ def _read(vendor_id: int, by_id: dict[str, list[Receipt]]) -> list[dict[str, Any
         rows = select_rows(
             Message,
             LEAN_COLUMNS,
-            "vendor_id = %s AND vendor_message_id = ANY(%s) AND edr_type = %s",
+            # "<> ''" repeats the predicate of the partial index message_vendor_ref: PostgreSQL proves it from
+            # "= ANY(array)" only for arrays of up to 100 values, and otherwise scans the whole table.
+            "vendor_id = %s AND vendor_message_id = ANY(%s) AND vendor_message_id <> '' AND edr_type = %s",
             [vendor_id, list(by_id), EdrType.MT],
             expressions=[("has_fallback", "fallback IS NOT NULL")],
         )
