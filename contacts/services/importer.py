@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 BATCH_ROWS = 5000
 # Below this many rows a second process costs more than it saves.
-FORK_FROM_ROWS = 4 * BATCH_ROWS
+FORK_FROM_ROWS = 2 * BATCH_ROWS
 MAX_STORED_ERRORS = 50_000
 STALE_AFTER = timedelta(minutes=10)
 LOOKUP_CHUNK = 1000  # known numbers read back per query (small enough for an index scan)
@@ -643,6 +643,7 @@ def _parse_alongside(
         finally:
             os._exit(status)
     sender.close()
+    logger.info("contact import %s: parsing in process %s", contact_import.pk, pid)
     finished = False
     try:
         while (item := _receive(receiver)) is not None:
