@@ -9,8 +9,10 @@ statement text stays short whatever the batch size; SQLite uses ``executemany`` 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -64,6 +66,29 @@ def _pg_arrays(fields: Sequence[models.Field[Any, Any]], rows: Sequence[Sequence
     return [
         "{" + ",".join(map(_pg_element(field), column)) + "}" for field, column in zip(fields, columns, strict=True)
     ]
+
+
+@dataclass(frozen=True)
+class _Columns:
+    fields: list[models.Field[Any, Any]]
+    table: str
+    names: str
+    back: str
+    pg_types: list[str]
+
+
+@functools.cache
+def _columns(model: type[models.Model], columns: tuple[str, ...], returning: tuple[str, ...]) -> _Columns:
+    """The fields, quoted names and PostgreSQL types of an insert, worked out once per process (one database)."""
+    fields = [_field(model, name) for name in columns]
+    quote = connection.ops.quote_name
+    return _Columns(
+        fields=fields,
+        table=quote(model._meta.db_table),
+        names=", ".join(quote(str(field.column)) for field in fields),
+        back=", ".join(quote(str(_field(model, name).column)) for name in returning),
+        pg_types=[_pg_array_type(field) for field in fields] if connection.vendor == "postgresql" else [],
+    )
 
 
 def _sqlite_value(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
@@ -167,12 +192,8 @@ def bulk_insert_rows(
     """Insert ``rows`` (values in the order of ``columns``); returns the ``returning`` columns of each new row."""
     if not rows:
         return []
-    meta = model._meta
-    fields = [_field(model, name) for name in columns]
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    names = ", ".join(quote(str(field.column)) for field in fields)
-    back = ", ".join(quote(str(_field(model, name).column)) for name in returning)
+    insert = _columns(model, tuple(columns), tuple(returning))
+    fields, table, names, back = insert.fields, insert.table, insert.names, insert.back
     if connection.vendor == "postgresql":
         columns_of = list(zip(*rows, strict=True))
         shared = [all(value == column[0] for value in column) for column in columns_of]
@@ -185,11 +206,11 @@ def bulk_insert_rows(
             if shared[index]:
                 value = columns_of[index][0]
                 params.append(None if value is None else json.dumps(value) if jsonb else value)
-                selected.append(f"%s::{_pg_array_type(field)}{jsonb}")
+                selected.append(f"%s::{insert.pg_types[index]}{jsonb}")
             else:
                 selected.append(f"_c{index}{jsonb}")
         arrays = _pg_arrays([fields[i] for i in varying], [[row[i] for i in varying] for row in rows])
-        sources = ", ".join(f"%s::{_pg_array_type(fields[i])}[]" for i in varying)
+        sources = ", ".join(f"%s::{insert.pg_types[i]}[]" for i in varying)
         aliases = ", ".join(f"_c{i}" for i in varying)
         sql = f"INSERT INTO {table} ({names}) SELECT {', '.join(selected)} FROM unnest({sources}) AS v({aliases})"  # noqa: S608
         if back:
