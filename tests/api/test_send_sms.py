@@ -8,6 +8,8 @@ import uuid
 from typing import Any
 
 import pytest
+import time_machine
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -15,6 +17,7 @@ from api import tokens
 from billing.models import Transaction, TransactionType
 from messaging import services as messaging_services
 from messaging.models import CallbackTarget, Message
+from messaging.services import triggers
 from tenancy.models import Channel, Partner
 from tests.api.conftest import api_client, new_key
 from tests.factories import make_sender_id
@@ -250,3 +253,35 @@ def test_a_single_recipient_send_reads_little(setup: Setup, client: Client, djan
         response = post(client, [message(to="34600000002")])
     assert response.status_code == 200
     assert not any("tenancy_portal" in query["sql"] or "django_session" in query["sql"] for query in captured)
+
+
+def test_sends_within_the_triggers_second_make_no_cache_round_trip_for_it(
+    setup: Setup, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first send takes the dispatch trigger's key; until it expires this process knows the answer."""
+    calls: list[str] = []
+
+    class CountingCache:
+        def add(self, *args: Any, **kwargs: Any) -> bool:
+            calls.append("add")
+            return bool(cache.add(*args, **kwargs))
+
+        def get(self, *args: Any, **kwargs: Any) -> Any:
+            calls.append("get")
+            return cache.get(*args, **kwargs)
+
+    cache.delete("cp:trigger:dispatch")
+    monkeypatch.setattr(triggers, "_taken_until", {})
+    monkeypatch.setattr(triggers, "cache", CountingCache())
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for number in ("34600000001", "34600000002", "34600000003"):
+            assert post(client, [message(to=number)]).status_code == 200
+        assert calls == ["add"]
+        clock.shift(triggers.TRIGGER_SECONDS + 0.1)
+        assert post(client, [message(to="34600000004")]).status_code == 200
+        assert calls == ["add", "add"]
+        # Another process took the key: one look at when it expires, then quiet until then.
+        triggers._taken_until.clear()
+        for number in ("34600000005", "34600000006"):
+            assert post(client, [message(to=number)]).status_code == 200
+        assert calls == ["add", "add", "add", "get"]
