@@ -10,6 +10,7 @@ from django.test import Client
 
 from campaigns import services, shortlinks
 from campaigns.models import Campaign, MessageTemplate
+from shortener import middleware
 from shortener.models import ShortDomain, ShortLink, ShortLinkClick
 from shortener.services import short_domain_save, short_link_create
 from tenancy.models import Channel
@@ -188,3 +189,30 @@ def test_sms_templates_keep_a_short_domain_for_their_campaigns(
     assert f'<option value="{domain.pk}" selected>go.example.test</option>' in setup
     response = cp_client.post("/campaigns/new", {**setup_data(domain), "save_template": "1", "save_as": "Again"})
     assert MessageTemplate.objects.get(name="Again").short_domain == domain
+
+
+def test_hosts_are_checked_against_the_process_copy_of_the_short_domains(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other hosts cost no cache round trip per request; saving a domain is seen at once all the same."""
+    real_names = middleware.short_domain_names
+    reads: list[frozenset[str]] = []
+
+    def counted() -> frozenset[str]:
+        reads.append(real_names())
+        return reads[-1]
+
+    monkeypatch.setattr(middleware, "short_domain_names", counted)
+    middleware.forget_local_short_domain_names()
+    for _request in range(3):
+        assert Client().get("/api/send_sms").status_code != 302
+    assert len(reads) == 1
+    domain = make_short_domain(world.tenant.owner, partners=[world.tenant.reseller], name="go2.example.test")
+    link = short_link_create(partner=world.tenant.end_user, domain=domain, original_url="https://a.example", by=None)
+    visitor = Client(HTTP_HOST="go2.example.test")
+    assert visitor.get(f"/{link.code}").status_code == 302
+    assert visitor.get(f"/{link.code}").status_code == 302
+    assert len(reads) == 2 and "go2.example.test" in reads[-1]
+    domain.is_active = False
+    short_domain_save(domain=domain, partners=[], by=None)
+    assert visitor.get(f"/{link.code}").status_code == 404
