@@ -11,12 +11,16 @@ import csv
 import functools
 import io
 import re
+import threading
+import time
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import phonenumbers
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -208,6 +212,7 @@ def reference_book_load(*, rows: list[BookRow], derive_prefixes: bool = True) ->
             update_fields=["network"],
         )
         report.prefixes = len(derived)
+    reference_book_changed()
     return report
 
 
@@ -233,6 +238,7 @@ def reference_book_csv() -> str:
 def network_save(*, network: Network) -> Network:
     network.full_clean()
     network.save()
+    reference_book_changed()
     return network
 
 
@@ -240,6 +246,7 @@ def network_save(*, network: Network) -> Network:
 def country_save(*, country: Country) -> Country:
     country.full_clean()
     country.save()
+    reference_book_changed()
     return country
 
 
@@ -252,12 +259,14 @@ def prefix_add(*, network: Network, prefix: str) -> NumberPrefix:
             code="prefix",
         )
     number_prefix, _created = NumberPrefix.objects.update_or_create(prefix=digits, defaults={"network": network})
+    reference_book_changed()
     return number_prefix
 
 
 @transaction.atomic
 def prefix_delete(*, number_prefix: NumberPrefix) -> None:
     number_prefix.delete()
+    reference_book_changed()
 
 
 # Resolving numbers ---------------------------------------------------------------------------------------------
@@ -410,22 +419,65 @@ class NumberResolver:
         return located
 
 
+# Single numbers (the API, a contact form) are resolved against one NumberResolver per process. Every change of
+# the book goes through the services above: they drop this process's resolver at once and, after commit, give the
+# book a new version in the cache, which the other processes compare with theirs at most every few seconds.
+BOOK_VERSION_KEY = "billing:reference-book-version"
+BOOK_CHECK_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class _SharedResolver:
+    resolver: NumberResolver
+    version: str
+    checked_until: float  # monotonic clock
+
+
+_shared: _SharedResolver | None = None
+_shared_lock = threading.Lock()
+
+
+def _book_version() -> str:
+    version = cache.get(BOOK_VERSION_KEY)
+    if version is None:  # first use, or the cache lost it: any new version makes every process reload
+        cache.add(BOOK_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(BOOK_VERSION_KEY)
+    return str(version)
+
+
+def _forget_shared_resolver() -> None:
+    global _shared
+    with _shared_lock:
+        _shared = None
+
+
+def reference_book_changed() -> None:
+    """Resolve against the changed book: in this process at once, in the others once the change is committed."""
+    _forget_shared_resolver()
+
+    def publish() -> None:
+        cache.set(BOOK_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        _forget_shared_resolver()
+
+    transaction.on_commit(publish)
+
+
+def shared_resolver() -> NumberResolver:
+    """This process's resolver, checked against the book's version at most every BOOK_CHECK_SECONDS."""
+    global _shared
+    shared, now = _shared, time.monotonic()
+    if shared is not None and shared.checked_until > now:
+        return shared.resolver
+    version = _book_version()  # read before the book: a change committed meanwhile gives a newer version
+    resolver = shared.resolver if shared is not None and shared.version == version else NumberResolver()
+    with _shared_lock:
+        _shared = _SharedResolver(resolver, version, now + BOOK_CHECK_SECONDS)
+    return resolver
+
+
 def resolve_number(raw: str, default_country: Country | str | None = None) -> ResolvedNumber:
     """E.164 digits, country, network (None = all networks) and MCCMNC of a phone number.
 
     ``default_country`` (a Country or ISO code) is used for numbers written without a country code.
     """
-    region = default_country.iso_code if isinstance(default_country, Country) else default_country
-    e164 = normalize_number(raw, region)
-    country = Country.objects.filter(iso_code=region_of(e164) or "").first()
-    if country is None:
-        raise ValidationError(
-            _("“%(raw)s”: the reference book has no country for this number.") % {"raw": raw}, code="no_country"
-        )
-    candidates = [e164[:length] for length in range(len(country.dial_code) + 1, len(e164) + 1)]
-    matches = NumberPrefix.objects.filter(prefix__in=candidates, network__country=country).select_related("network")
-    best = max(matches, key=lambda match: len(match.prefix), default=None)
-    network = best.network if best is not None else None
-    if network is not None:
-        network.country = country
-    return ResolvedNumber(e164, country, network)
+    return shared_resolver().resolve(raw, default_country)

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from billing import services
 from billing.models import Country, Network, NumberPrefix
+from billing.services import reference
 from tests.billing.conftest import Book
 
 GUIDE_COUNTRIES = {"ES", "SE", "ID", "BR", "RU", "AI", "IT"}
@@ -107,5 +112,30 @@ def test_load_reference_book_command_is_idempotent(book: Book) -> None:
 def test_prefix_must_belong_to_the_networks_country(book: Book) -> None:
     with pytest.raises(ValidationError):
         services.prefix_add(network=book.movistar, prefix="+46 70")
+    assert services.resolve_number("34 762 398 274").network is None
     services.prefix_add(network=book.movistar, prefix="+34 762")
+    assert services.resolve_number("34 762 398 274").network == book.movistar
+
+
+def test_a_committed_change_gives_the_book_a_new_version_for_the_other_processes(
+    book: Book, django_capture_on_commit_callbacks: Any
+) -> None:
+    assert services.resolve_number("34 762 398 274").network is None
+    before = cache.get(reference.BOOK_VERSION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.prefix_add(network=book.movistar, prefix="+34 762")
+    assert cache.get(reference.BOOK_VERSION_KEY) not in (None, before)
+    assert services.resolve_number("34 762 398 274").network == book.movistar
+
+
+def test_a_process_sees_another_ones_change_at_its_next_version_check(
+    book: Book, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert services.resolve_number("34 762 398 274").network is None
+    NumberPrefix.objects.create(prefix="34762", network=book.movistar)  # written by another process
+    assert services.resolve_number("34 762 398 274").network is None  # until this process checks the version
+    cache.set(reference.BOOK_VERSION_KEY, "published by the other process", timeout=None)
+    shared = reference._shared
+    assert shared is not None
+    monkeypatch.setattr(reference, "_shared", dataclasses.replace(shared, checked_until=0.0))
     assert services.resolve_number("34 762 398 274").network == book.movistar
