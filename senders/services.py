@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -306,9 +307,24 @@ def active_sender_ids(*, partner: Partner, channel: str) -> QuerySet[SenderID]:
     return SenderID.objects.active().for_partner(partner).filter(channel=channel).order_by("value")
 
 
+@functools.cache
+def _enabled_sender_sql() -> str:
+    """``active_sender_ids(...).filter(value__iexact=...)`` as one statement on the unique (lower(value), partner,
+    channel) index: every API send checks its sender ID, and building that queryset cost a millisecond of CPU."""
+    meta = SenderID._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+    return (
+        f"SELECT {columns} FROM {quote(meta.db_table)} WHERE LOWER(value) = LOWER(%s) AND partner_id = %s"  # noqa: S608
+        " AND channel = %s AND status = %s AND (expires_at IS NULL OR expires_at > %s) LIMIT 1"
+    )
+
+
 def sender_id_check(*, partner: Partner, channel: str, value: str) -> SenderID:
     """The enabled sender ID ``value`` of ``partner`` on ``channel``, or a ValidationError saying why not."""
-    sender = active_sender_ids(partner=partner, channel=channel).filter(value__iexact=value.strip()).first()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [value.strip(), partner.pk, channel, SenderID.Status.ENABLED.value, now]
+    sender = next(iter(SenderID.objects.raw(_enabled_sender_sql(), params)), None)
     if sender is None:
         raise ValidationError(
             _("The sender ID “%(value)s” is not enabled for %(channel)s on this account.")

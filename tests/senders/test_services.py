@@ -10,6 +10,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from senders import services, tasks
 from senders.models import SenderID, SenderIDDocument, SenderIDRequest, add_months
@@ -369,3 +370,19 @@ def test_active_sender_ids_and_the_check_for_sending(tenant: Tenant, tenant_b: T
             services.sender_id_check(partner=tenant.end_user, channel=channel, value=value)
         assert caught.value.code == "sender_not_enabled"
         assert f"“{value}” is not enabled for {Channel(channel).label}" in caught.value.messages[0]
+
+
+def test_the_check_refuses_a_sender_id_at_once_when_disabled_or_past_its_expiry(tenant: Tenant) -> None:
+    sender = make_sender_id(tenant.end_user, value="Alpha")
+    checked = services.sender_id_check(partner=tenant.end_user, channel=Channel.SMS, value="ALPHA")
+    assert (checked.pk, checked.value, checked.status) == (sender.pk, "Alpha", "enabled")
+    assert checked.expires_at == sender.expires_at and checked.expires_at is not None
+    # Past its expiry date but not yet swept: refused all the same.
+    SenderID.objects.filter(pk=sender.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    with pytest.raises(ValidationError):
+        services.sender_id_check(partner=tenant.end_user, channel=Channel.SMS, value="Alpha")
+    SenderID.objects.filter(pk=sender.pk).update(expires_at=timezone.now() + timedelta(minutes=1))
+    assert services.sender_id_check(partner=tenant.end_user, channel=Channel.SMS, value="Alpha") == sender
+    SenderID.objects.filter(pk=sender.pk).update(status=SenderID.Status.DISABLED)
+    with pytest.raises(ValidationError):
+        services.sender_id_check(partner=tenant.end_user, channel=Channel.SMS, value="Alpha")
