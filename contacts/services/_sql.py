@@ -177,7 +177,7 @@ def copy_rows_postgresql(model: type[Model], columns: Sequence[str], rows: Itera
     try:
         with transaction.atomic(), connection.cursor() as cursor:  # a savepoint to return to
             _copy_rows(cursor, quote(model._meta.db_table), names, types, rows)
-    except (errors.IntegrityConstraintViolation, IntegrityError):
+    except (errors.IntegrityError, IntegrityError):  # psycopg raises its own when COPY ends
         return False
     return True
 
