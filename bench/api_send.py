@@ -272,7 +272,9 @@ def main() -> None:
         database_used = sum(
             seconds - database_cpu.get(pid, 0.0) for pid, seconds in postgres_cpu(database, original_url).items()
         )
-        used = worker_cpu_seconds(server.pid) - cpu + time.process_time() - client_cpu + database_used
+        workers_used = worker_cpu_seconds(server.pid) - cpu
+        clients_used = time.process_time() - client_cpu
+        used = workers_used + clients_used + database_used
         load_after = os.getloadavg()[0]
         print(f"gunicorn: gunicorn.conf.py, {args.workers} workers; database: postgresql; cache and broker: redis")
         print(
@@ -287,6 +289,11 @@ def main() -> None:
         per_request = used / count * 1000
         cores = os.cpu_count() or 1
         print(f"CPU per concurrent single-recipient request (workers, PostgreSQL, clients): {per_request:.2f} ms")
+        print(
+            "  of which workers / PostgreSQL / clients: "
+            + " / ".join(f"{seconds / count * 1000:.2f}" for seconds in (workers_used, database_used, clients_used))
+            + " ms"
+        )
         allowed = cores * 1000 / per_request
         print(f"single-recipient throughput the CPU allows on {cores} idle cores: {allowed:.0f} requests/s")
         print(f"single-recipient throughput, {args.clients} clients: {count / args.seconds:.0f} requests/s")
