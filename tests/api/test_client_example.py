@@ -23,11 +23,15 @@ UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 
 @pytest.fixture
-def server(db: None) -> Iterator[str]:
-    """The project behind a real socket; the server thread shares the test's database connection."""
+def server(transactional_db: None) -> Iterator[str]:
+    """The project behind a real socket. As in Django's LiveServerTestCase, the server thread shares the test's
+    connection only for an in-memory SQLite database (which another connection could not see); on PostgreSQL
+    it opens its own and sees the committed data."""
     connection = connections["default"]
+    shared = connection.vendor == "sqlite" and connection.is_in_memory_db()
     connection.inc_thread_sharing()
-    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override={"default": connection}, port=0)
+    override = {"default": connection} if shared else None
+    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override=override, port=0)
     thread.daemon = True
     thread.start()
     thread.is_ready.wait()
