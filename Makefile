@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test test-e2e test-integration lint messages venv clean
+.PHONY: run test test-e2e test-integration test-postgres lint messages venv clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ test-e2e: venv
 # A real Celery worker, Redis and PostgreSQL: DATABASE_URL and REDIS_URL choose them.
 test-integration: venv
 	$(PY) -m pytest -m integration -p no:xdist --ds=config.settings_integration tests/integration $(PYTEST_ARGS)
+
+# The suites of the apps with PostgreSQL-only code paths (COPY, set-based updates), on PostgreSQL.
+PG_SUITES := tests/contacts tests/messaging tests/campaigns tests/api tests/billing
+
+test-postgres: venv
+	TEST_DATABASE_URL=$(DATABASE_URL) $(PY) -m pytest -n auto -m "not integration and not e2e" $(PG_SUITES) $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff format --check .
