@@ -196,7 +196,9 @@ def match_unmatched(*, vendor_id: int | None = None, vendor_message_ids: Sequenc
         known = set(
             Message.objects.filter(
                 vendor_id=group_vendor, vendor_message_id__in=[item.vendor_message_id for item in items]
-            ).values_list("vendor_message_id", flat=True)
+            )
+            .exclude(vendor_message_id="")  # the partial index's predicate, for lists longer than 100 (see above)
+            .values_list("vendor_message_id", flat=True)
         )
         ready = [item for item in items if item.vendor_message_id in known]
         if ready:
