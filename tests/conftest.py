@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.test import Client
 
@@ -7,6 +9,16 @@ from tests.factories import Tenant, make_tenant
 
 HOST_A = "testserver"
 HOST_B = "b.testserver"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_resolver() -> Iterator[None]:
+    """Reference-book rows a test makes are rolled back after it: the process's resolver must not keep them."""
+    from billing.services import reference
+
+    reference._forget_shared_resolver()
+    yield
+    reference._forget_shared_resolver()
 
 
 @pytest.fixture(autouse=True)

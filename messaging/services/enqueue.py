@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Country
-from billing.services.reference import NumberResolver, ResolvedNumber, resolve_number
+from billing.services.reference import ResolvedNumber, resolve_number
 from messaging.models import (
     VIBER_PURPOSES,
     WHATSAPP_PURPOSES,
@@ -44,7 +44,6 @@ INSERT_COLUMNS = ("partner_id", "campaign_id", "label", "uuid", "transaction_id"
                   *CONTENT_FIELDS, "error_code", "error", "vendor_message_id", "cost", "rate", "from_pack",
                   "billing_mode", "claim", "auto_reply")  # fmt: skip
 UNSET = ("", "", "", ZERO, ZERO, False, "", "")
-SMALL_CALL = 20
 UUID4_MASK = ~(0xC000 << 48) & ~(0xF000 << 64)  # the variant and version bits of a UUID
 UUID4_BITS = (0x8000 << 48) | (4 << 76)  # RFC 4122 variant, version 4
 
@@ -221,19 +220,6 @@ def _personalized(
     return content, plan
 
 
-def _resolver(count: int) -> Any:
-    if count <= SMALL_CALL:
-        return resolve_number
-    resolver: list[NumberResolver] = []
-
-    def resolve(recipient: str, default_country: Country | str | None) -> ResolvedNumber:
-        if not resolver:  # built on first use: callers that resolved every number never pay for the book
-            resolver.append(NumberResolver())
-        return resolver[0].resolve(recipient, default_country)
-
-    return resolve
-
-
 def _uuid4s(count: int) -> Iterator[uuid.UUID]:
     """``count`` random (version 4) UUIDs: one read of the system's random source for all of them."""
     data = os.urandom(16 * count)
@@ -268,7 +254,6 @@ def enqueue_messages(
     items = list(messages)
     now = timezone.now()
     due = max(send_at, now) if send_at else now
-    resolve = _resolver(len(items))
     target = callback_target(partner=partner, spec=callback) if callback else None
     target_id = target.pk if target else None
     checked: dict[int, tuple[list[ChannelContent], dict[str, Any] | None, dict[str, Any]]] = {}
@@ -292,7 +277,7 @@ def enqueue_messages(
                 results.append(NotEnqueued(item.recipient, "empty_text", _("The message text must not be empty.")))
                 continue
         try:
-            number = item.resolved or resolve(item.recipient, default_country)
+            number = item.resolved or resolve_number(item.recipient, default_country)
         except ValidationError as error:
             results.append(NotEnqueued(item.recipient, error.code or "invalid_number", error.messages[0]))
             continue

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -8,7 +7,6 @@ import pytest
 
 from billing import services
 from billing.models import BillingChannel, BillingMode, Country, Network, Pack, Rate, RatePlan
-from billing.services import reference
 from tenancy.models import Partner
 from tests.adminpanel.conftest import sibling  # noqa: F401 - a fixture these tests share
 from tests.factories import Tenant
@@ -23,13 +21,6 @@ class Book:
     movistar: Network  # 214 07
     vodafone_es: Network  # 214 01
     telia: Network  # 240 01
-
-
-@pytest.fixture(autouse=True)
-def _fresh_shared_resolver() -> Iterator[None]:
-    """Book edits of a test are rolled back after it: the process's resolver must not keep them for the next."""
-    yield
-    reference._forget_shared_resolver()
 
 
 @pytest.fixture
