@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.db import connections
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django.test.testcases import LiveServerThread
 
 from messaging.models import Message
@@ -28,9 +29,9 @@ def server(transactional_db: None) -> Iterator[str]:
     connection only for an in-memory SQLite database (which another connection could not see); on PostgreSQL
     it opens its own and sees the committed data."""
     connection = connections["default"]
-    shared = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    shared = isinstance(connection, SQLiteWrapper) and connection.is_in_memory_db()
     connection.inc_thread_sharing()
-    override = {"default": connection} if shared else None
+    override = {"default": connection} if shared else {}
     thread = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override=override, port=0)
     thread.daemon = True
     thread.start()
