@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test test-e2e test-integration test-postgres lint messages venv clean
+.PHONY: run test test-e2e test-integration test-postgres lint messages venv var clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
