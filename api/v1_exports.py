@@ -8,23 +8,18 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import FileResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 
 from billing.exports import XLSX_CONTENT_TYPE, transaction_details_xlsx
 from billing.models import Transaction
 from billing.templatetags.billing_tags import initiator_text
 from contacts import selectors as contact_selectors
-from contacts.files import write_xlsx
-from contacts.models import Contact, ContactField, TableSettings
+from contacts.models import Contact, TableSettings
+from contacts.views.common import contact_fields, export_contacts
 from tenancy.models import Partner, User
 from tenancy.templatetags.tenancy_tags import user_datetime
 
 XLSX_RESPONSE = {(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY}
-
-
-def _stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
 def _safe_name(name: str) -> str:
@@ -35,14 +30,9 @@ def contacts_xlsx(
     *, partner: Partner, user: User, contacts: QuerySet[Contact], name: str, stop_list: bool = False
 ) -> FileResponse:
     """The contacts with the user's columns of the contacts (or stop list) table, as the portal exports them."""
-    fields = list(ContactField.objects.for_partner(partner))
     table = TableSettings.Table.STOP_LIST if stop_list else TableSettings.Table.CONTACTS
-    columns = contact_selectors.table_columns(user=user, table=table, fields=fields)
-    rows = contact_selectors.export_rows(contacts, columns, date_format=user.date_format)
-    handle = write_xlsx([column.label for column in columns], rows, title="Contacts")
-    return FileResponse(
-        handle, as_attachment=True, filename=f"{_safe_name(name)}-{_stamp()}.xlsx", content_type=XLSX_CONTENT_TYPE
-    )
+    columns = contact_selectors.table_columns(user=user, table=table, fields=contact_fields(partner))
+    return export_contacts(contacts, columns, user, _safe_name(name))
 
 
 def transaction_xlsx(*, partner: Partner, user: User, entry: Transaction) -> FileResponse:

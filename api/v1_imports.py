@@ -9,7 +9,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -25,6 +25,7 @@ from contacts import files
 from contacts import services as contact_services
 from contacts.models import MAX_UPLOAD_BYTES, ContactImport, Group
 from contacts.values import text
+from contacts.views.common import serve_private
 from senders.models import SenderID
 from tenancy.models import User
 
@@ -186,16 +187,6 @@ def _api_error(error: ValidationError, **names: str) -> ValidationError:
     return ValidationError({names.get(name, name): messages for name, messages in error.error_dict.items()})
 
 
-def _download(file_field: Any, name: str, content_type: str | None) -> FileResponse:
-    if not file_field:
-        raise Http404
-    try:
-        handle = file_field.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-
-
 class ImportViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet[ContactImport]):
     """Contact imports, newest first: upload a file, set the mapping, start, then follow the progress."""
 
@@ -314,11 +305,11 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.
     def errors(self, request: Request, pk: str | None = None) -> FileResponse:
         """The invalid rows (row number, phone, reason) as CSV; 404 while there is none."""
         job = self.get_object()
-        return _download(job.error_file, os.path.basename(job.error_file.name or "errors.csv"), "text/csv")
+        return serve_private(job.error_file, os.path.basename(job.error_file.name or "errors.csv"), "text/csv")
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def original(self, request: Request, pk: str | None = None) -> FileResponse:
         """The uploaded file as it was sent."""
         job = self.get_object()
-        return _download(job.file, job.file_name, FORMAT_TYPES.get(job.file_format))
+        return serve_private(job.file, job.file_name, FORMAT_TYPES.get(job.file_format))
