@@ -15,6 +15,7 @@ from shortener.models import ShortDomain, ShortLink, ShortLinkClick
 from shortener.services import short_domain_save, short_link_create
 from tenancy.models import Channel
 from tests.campaigns.conftest import World, draft, sms_step
+from tests.conftest import HOST_B, signed_in
 from tests.factories import Tenant, make_short_domain
 
 LINK_TEXT = "Sale today: https://shop.example.com/sale?x=1. Hi {first_name}"
@@ -216,3 +217,26 @@ def test_hosts_are_checked_against_the_process_copy_of_the_short_domains(
     domain.is_active = False
     short_domain_save(domain=domain, partners=[], by=None)
     assert visitor.get(f"/{link.code}").status_code == 404
+
+
+def test_another_tenants_short_domain_cannot_be_chosen(world: World, domain: ShortDomain, tenant_b: Tenant) -> None:
+    """The domain's id is posted by the client: the wizard and the template form only accept the caller's own."""
+    own = make_short_domain(tenant_b.owner, partners=[tenant_b.reseller], name="go.beta.test")
+    client = signed_in(tenant_b.end_user_user, HOST_B)
+    data = {**setup_data(domain), "sms_sender": "Shop"}
+    response = client.post("/campaigns/new", data)
+    assert "short_domain" in response.context["form"].errors
+    template = {"channel": "sms", "name": "Sale", "text": LINK_TEXT, "short_domain": domain.pk}
+    response = client.post("/campaigns/templates/new", template)
+    assert "short_domain" in response.context["form"].errors
+    assert not ShortLink.objects.exists() and not MessageTemplate.objects.exists()
+    assert list(ShortDomain.objects.usable_by(tenant_b.end_user)) == [own]
+
+
+def test_an_owner_gives_short_domains_to_its_own_tree_only(tenant: Tenant, tenant_b: Tenant) -> None:
+    client = signed_in(tenant_b.owner_user, HOST_B)
+    response = client.post(
+        "/ap/short-domains/new", {"name": "go.beta.test", "is_active": "on", "partners": [tenant.reseller.pk]}
+    )
+    assert "partners" in response.context["form"].errors
+    assert not ShortDomain.objects.exists()
