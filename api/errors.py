@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,13 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 
 def error_response(code: str, message: str, http_status: int = 400, details: Any = None) -> Response:
     return Response(error_body(code, message, details), status=http_status)
+
+
+def api_field_names(error: DjangoValidationError, names: Mapping[str, str]) -> DjangoValidationError:
+    """A service's refusal with the API's parameter names (``names``: service field → API name)."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return DjangoValidationError({names.get(name, name): messages for name, messages in error.error_dict.items()})
 
 
 def _first_message(detail: Any) -> str:

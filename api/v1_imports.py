@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.authentication import api_auth
+from api.errors import api_field_names
 from billing.models import Country
 from contacts import files
 from contacts import services as contact_services
@@ -179,14 +180,6 @@ class ImportFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-def _api_error(error: ValidationError, **names: str) -> ValidationError:
-    """The service's refusal with the API's parameter names."""
-    if not hasattr(error, "error_dict"):
-        return error
-    names = {**API_NAMES, **names}
-    return ValidationError({names.get(name, name): messages for name, messages in error.error_dict.items()})
-
-
 class ImportViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet[ContactImport]):
     """Contact imports, newest first: upload a file, set the mapping, start, then follow the progress."""
 
@@ -279,7 +272,7 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.
                 default_country=data.get("defaultCountry"),
             )
         except ValidationError as error:
-            raise _api_error(error) from error
+            raise api_field_names(error, API_NAMES) from error
         return self._answer(job)
 
     @extend_schema(request=StartSerializer, responses={200: ImportSerializer})
@@ -297,7 +290,7 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.
                 )
                 contact_services.contact_import_start(contact_import=job, by=self._user(), group=group)
         except ValidationError as error:
-            raise _api_error(error, name="newGroup") from error
+            raise api_field_names(error, {**API_NAMES, "name": "newGroup"}) from error
         return self._answer(job)
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})

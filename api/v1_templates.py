@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.authentication import api_auth
+from api.errors import api_field_names
 from campaigns import services as campaign_services
 from campaigns.models import MAX_WA_BUTTONS, MessageTemplate, Moderation
 from senders.models import SenderID
@@ -114,12 +115,6 @@ class TemplateFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-def _api_error(error: ValidationError) -> ValidationError:
-    if not hasattr(error, "error_dict"):
-        return error
-    return ValidationError({API_NAMES.get(name, name): messages for name, messages in error.error_dict.items()})
-
-
 class TemplateViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
@@ -143,7 +138,7 @@ class TemplateViewSet(
         try:
             return campaign_services.template_save(template=template, by=user)
         except ValidationError as error:
-            raise _api_error(error) from error
+            raise api_field_names(error, API_NAMES) from error
 
     @extend_schema(responses={201: TemplateSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
