@@ -165,15 +165,6 @@ class AuthError(Exception):
         self.message = message
 
 
-def api_key_for_token(token: str, *, now: datetime | None = None) -> ApiKey:
-    """The live, unexpired key behind a bearer JWT; AuthError otherwise."""
-    try:
-        claims = tokens.decode(token)
-    except tokens.InvalidToken as error:
-        raise AuthError("invalid_token", _("The API key is not valid.")) from error
-    return api_key_for_claims(claims, now=now)
-
-
 Converter = Callable[[Any, Any, Any], Any]
 
 
