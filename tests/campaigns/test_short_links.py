@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from campaigns import services, shortlinks
 from campaigns.models import Campaign, MessageTemplate
@@ -240,3 +242,28 @@ def test_an_owner_gives_short_domains_to_its_own_tree_only(tenant: Tenant, tenan
     )
     assert "partners" in response.context["form"].errors
     assert not ShortDomain.objects.exists()
+
+
+def test_list_reads_the_short_links_with_the_campaigns(
+    world: World, domain: ShortDomain, cp_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Short URL column costs no query per row."""
+    monkeypatch.setattr(middleware, "local_short_domain_names", frozenset)  # its refresh would count by timing
+
+    def listing_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert cp_client.get("/campaigns").status_code == 200
+        return len(queries)
+
+    def linked_campaign(name: str) -> None:
+        campaign = draft(world, name=name, steps=[sms_step(LINK_TEXT)])
+        shortlinks.campaign_set_short_link(campaign=campaign, domain=domain, by=None)
+        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
+
+    linked_campaign("First")
+    one = listing_queries()
+    for index in range(4):
+        linked_campaign(f"More {index}")
+    listing = cp_client.get("/campaigns").content.decode()
+    assert listing.count(f"https://{domain.name}/") == 10  # link text and href of each of the five rows
+    assert listing_queries() == one
