@@ -87,3 +87,12 @@ def test_another_tenants_export_is_404(tenant: Tenant, tenant_b: Tenant, client:
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     own = api_client(new_key(tenant_b, "owner").secret).get(url.format(pk=theirs.pk))
     assert own.status_code == 200
+
+
+def test_contacts_export_with_another_tenants_group_has_no_rows(
+    tenant: Tenant, tenant_b: Tenant, client: Client
+) -> None:
+    contact_factories.make_contact(tenant.end_user, phone="34600000001")
+    theirs = contact_factories.make_group(tenant_b.end_user, "Theirs")
+    contact_factories.make_contact(tenant_b.end_user, [theirs], phone="34600000009")
+    assert phones(sheet(client.get(f"/api/v1/contacts/export?group={theirs.pk}"))) == set()
