@@ -48,8 +48,8 @@ MAX_STORED_ERRORS = 50_000
 STALE_AFTER = timedelta(minutes=10)
 LOOKUP_CHUNK = 1000  # known numbers read back per query (small enough for an index scan)
 
-_EXISTING_COLUMNS = (
-    "pk",
+# A contact's values that an import reads and writes, in the order of the tuples below.
+_CONTACT_VALUES = (
     "phone",
     "first_name",
     "last_name",
@@ -60,33 +60,10 @@ _EXISTING_COLUMNS = (
     "country_id",
     "network_id",
 )
-_INSERT_COLUMNS = (
-    "partner_id",
-    "phone",
-    "first_name",
-    "last_name",
-    "birth_date",
-    "gender",
-    "comment",
-    "custom_values",
-    "country_id",
-    "network_id",
-    "created_by_id",
-    "created_at",
-    "updated_at",
-)
-# What an import may change on a contact it meets again (never who created it, or when).
-_UPDATE_COLUMNS = (
-    "first_name",
-    "last_name",
-    "birth_date",
-    "gender",
-    "comment",
-    "custom_values",
-    "country_id",
-    "network_id",
-    "updated_at",
-)
+_EXISTING_COLUMNS = ("pk", *_CONTACT_VALUES)
+_INSERT_COLUMNS = ("partner_id", *_CONTACT_VALUES, "created_by_id", "created_at", "updated_at")
+# What an import may change on a contact it meets again (never its number, who created it, or when).
+_UPDATE_COLUMNS = (*_CONTACT_VALUES[1:], "updated_at")
 _TEXT_LIMITS = {"first_name": 100, "last_name": 100, "comment": 1000}
 _CUSTOM_TEXT_LIMIT = 500
 # How a mapped column is read (see _Importer.parse).
