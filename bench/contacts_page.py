@@ -27,6 +27,8 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._common import create_test_database, destroy_test_database  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
 
@@ -54,23 +56,12 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    if connection.vendor == "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = str(Path(workdir.name) / "bench.sqlite3")
-    else:
-        connection.settings_dict["TEST"]["NAME"] = f"bench_contacts_page_{os.getpid()}"
-    setup_test_environment()
-    print(f"database: {connection.vendor}, preparing (migrations, reference book)…", flush=True)
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    old_name = create_test_database(Path(workdir.name), f"bench_contacts_page_{os.getpid()}")
     try:
         run(args)
     finally:
-        if args.keep:
-            print(f"kept database: {connection.settings_dict['NAME']}")
-        else:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
+        destroy_test_database(old_name, keep=args.keep)
+        if not args.keep:
             workdir.cleanup()
 
 

@@ -34,19 +34,17 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+from bench._common import clean_up, prepare_environment, start_workers, stop_workers  # noqa: E402
+
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
-QUEUES = "default,expand,dispatch,dlr,callbacks,io"
 CAMPAIGN_ID = 1
 WORKERS: list[subprocess.Popen[bytes]] = []
 
@@ -65,66 +63,11 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def prepare_environment(workdir: Path) -> str | None:
-    """Point this process (and the workers) at a throwaway database; returns the PostgreSQL db to drop."""
-    os.environ["VAR_DIR"] = str(workdir)
-    for folder in ("broker", "broker-processed", "broker-control", "media", "private"):
-        (workdir / folder).mkdir(parents=True, exist_ok=True)
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-        os.environ.pop("REDIS_URL", None)
-        return None
-    import psycopg
-
-    name = f"bench_dispatch_{os.getpid()}"
-    parts = urlsplit(url)
-    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-    if os.environ.get("REDIS_URL"):
-        import redis
-
-        redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
-    return name
-
-
-def drop_database(name: str, url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def start_workers(count: int, workdir: Path) -> subprocess.Popen[bytes]:
-    log = (workdir / "worker.log").open("wb")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "CONN_MAX_AGE": "600"}
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--loglevel=WARNING",
-         f"--concurrency={count}", "-Q", QUEUES, "-n", f"bench-{os.getpid()}@localhost", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "-s", str(workdir / "celerybeat-schedule")],
-        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-
-
-def stop_workers(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
 def main() -> None:
     args = parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-dispatch-"))
     original_url = os.environ.get("DATABASE_URL", "")
-    database = prepare_environment(workdir)
+    database = prepare_environment(workdir, f"bench_dispatch_{os.getpid()}")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     try:
         import django
@@ -139,15 +82,7 @@ def main() -> None:
     finally:
         if WORKERS:
             stop_workers(WORKERS[0])
-        if database and not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            drop_database(database, original_url)
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print(f"kept {workdir}" + (f" and database {database}" if database else ""))
+        clean_up(workdir, database, original_url, keep=args.keep)
 
 
 def setup():  # type: ignore[no-untyped-def]
