@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from adminpanel.forms import ListFilterForm
+from adminpanel.forms import STATUS_CHOICES, ListFilterForm
 from shortener.models import ShortDomain
 from tenancy.models import Partner
 
@@ -39,11 +39,7 @@ class ShortDomainForm(forms.ModelForm):
 
 
 class ShortDomainFilterForm(ListFilterForm):
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("Any status")), ("active", _("Active")), ("inactive", _("Inactive"))],
-    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
     field_order = ["q", "status", "per_page"]
 
     def __init__(self, *args: Any, partner: Partner, **kwargs: Any) -> None:
