@@ -25,17 +25,13 @@ from billing.models import Country
 from contacts import files
 from contacts import services as contact_services
 from contacts.models import MAX_UPLOAD_BYTES, ContactImport, Group
+from contacts.services.imports import PREVIEW_ROWS
 from contacts.values import text
 from contacts.views.common import serve_private
+from contacts.views.imports import FORMAT_TYPES
 from senders.models import SenderID
 from tenancy.models import User
 
-FORMAT_TYPES = {
-    "csv": "text/csv",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-PREVIEW_ROWS = 8
 # The service's field names → the API's, so a refusal names the parameter the client sent.
 API_NAMES = {
     "existing_action": "existingAction",
