@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Country, Network
-from billing.services.reference import NumberResolver, ResolvedNumber
+from billing.services.reference import ResolvedNumber, resolve_number
 from campaigns.models import Campaign
 from campaigns.services import (
     ALIASES,
@@ -102,7 +102,6 @@ def _resolve(targets: list[_Target], default_country: Country | None) -> list[Re
     """Each target's destination: contacts reuse the country and network resolved when they were saved."""
     countries = Country.objects.in_bulk({t.country_id for t in targets if t.country_id})
     networks = Network.objects.in_bulk({t.network_id for t in targets if t.network_id})
-    resolver: NumberResolver | None = None
     result: list[ResolvedNumber | None] = []
     for target in targets:
         country = countries.get(target.country_id) if target.country_id else None
@@ -110,9 +109,8 @@ def _resolve(targets: list[_Target], default_country: Country | None) -> list[Re
             network = networks.get(target.network_id) if target.network_id else None
             result.append(ResolvedNumber(target.phone, country, network))
             continue
-        resolver = resolver or NumberResolver()
-        try:
-            result.append(resolver.resolve(target.phone, default_country))
+        try:  # the process's copy of the book, not a fresh one per chunk
+            result.append(resolve_number(target.phone, default_country))
         except ValidationError:
             result.append(None)
     return result
