@@ -235,7 +235,7 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.
             messages = error.messages if isinstance(error, ValidationError) else [str(error)]
             raise ValidationError({"file": messages}, code="unreadable") from error
         header = rows[0] if rows and job.has_header else []
-        choices = contact_services.mapping_choices(job.partner)
+        choices = contact_services.mapping_choices(api_auth(request).partner)  # the job's own partner, already loaded
         return Response(
             {
                 "header": header,
