@@ -367,7 +367,7 @@ class _Importer:
                     now,
                 )
             )
-        if connection.vendor == "postgresql":
+        if postgresql:
             # The numbers were not the partner's when the import started: straight in, unless one is by now.
             ids = reserve_ids_postgresql(Contact, len(rows))
             numbered = ((pk, *row) for pk, row in zip(ids, rows, strict=True))
