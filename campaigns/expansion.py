@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -86,16 +87,10 @@ def _chunk(campaign: Campaign, variables: set[str]) -> tuple[list[_Target], int]
     if campaign.source == Campaign.Source.MANUAL:
         numbers = split_numbers(campaign.manual_numbers)[cursor : cursor + CHUNK]
         return [_Target(number, {"phone": number}) for number in numbers], cursor + len(numbers)
-    rows: list[_Target] = []
-    index = 0
-    if campaign.file:
-        for index, row in enumerate(_file_rows(campaign), start=1):  # noqa: B007
-            if index <= cursor:
-                continue
-            rows.append(_Target(row.get("phone", ""), dict(row), row.get("text", "")))
-            if len(rows) >= CHUNK:
-                break
-    return rows, cursor + len(rows)
+    # Each chunk reads the file again from its start, up to the rows after the cursor.
+    rows = islice(_file_rows(campaign), cursor, cursor + CHUNK) if campaign.file else ()
+    targets = [_Target(row.get("phone", ""), row, row.get("text", "")) for row in rows]
+    return targets, cursor + len(targets)
 
 
 def _resolve(targets: list[_Target], default_country: Country | None) -> list[ResolvedNumber | None]:
