@@ -14,7 +14,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 QUEUES = "default,expand,dispatch,dlr,callbacks,io"
 
 
-def _admin_url(url: str) -> str:
+def admin_url(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
 
@@ -35,7 +35,7 @@ def prepare_environment(workdir: Path, name: str) -> str | None:
         return None
     import psycopg
 
-    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     parts = urlsplit(url)
     os.environ["DATABASE_URL"] = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
@@ -49,7 +49,7 @@ def prepare_environment(workdir: Path, name: str) -> str | None:
 def drop_database(name: str, url: str) -> None:
     import psycopg
 
-    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -39,6 +39,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+from bench._common import admin_url, drop_database  # noqa: E402
+
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
 
 
@@ -57,11 +59,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def admin_url(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
-
-
 def prepare_database() -> tuple[str, str]:
     import psycopg
 
@@ -77,13 +74,6 @@ def prepare_database() -> tuple[str, str]:
 
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     return name, url
-
-
-def drop_database(name: str, url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def setup() -> str:
