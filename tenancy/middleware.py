@@ -43,11 +43,17 @@ class UserPreferencesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Serve the request in the user's language and time zone, then give the thread back as it was.
+
+        A worker thread serves many users one after another; anything it activated for this one must not
+        reach the next request or the code that runs after it (tasks run eagerly, tests, management code).
+        """
         user = request.user
-        if user.is_authenticated and user.partner_id:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language  # type: ignore[attr-defined]
-            timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-        else:
-            timezone.activate(zoneinfo.ZoneInfo(settings.TIME_ZONE))
-        return self.get_response(request)
+        if not (user.is_authenticated and user.partner_id):
+            with timezone.override(zoneinfo.ZoneInfo(settings.TIME_ZONE)):
+                return self.get_response(request)
+        request.LANGUAGE_CODE = user.language  # type: ignore[attr-defined]
+        with translation.override(user.language), timezone.override(zoneinfo.ZoneInfo(user.time_zone)):
+            response = self.get_response(request)
+        response.headers["Content-Language"] = user.language
+        return response

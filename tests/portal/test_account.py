@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.test import Client
+from django.utils import timezone, translation
 
 from tenancy.models import CustomField, User
 from tests.factories import Tenant, make_custom_field
@@ -77,6 +78,15 @@ def test_language_switch_translates_the_shell(tenant: Tenant, cp_client: Client)
     assert "Contactos" in page
     cp_client.post("/account/language", {"language": "xx"})
     assert User.objects.get(pk=tenant.end_user_user.pk).language == "es"
+
+
+def test_a_users_language_and_time_zone_end_with_the_request(tenant: Tenant, cp_client: Client) -> None:
+    User.objects.filter(pk=tenant.end_user_user.pk).update(language="es", time_zone="Asia/Tokyo")
+    response = cp_client.get("/dashboard")
+    assert "Contactos" in response.content.decode()
+    assert response.headers["Content-Language"] == "es"
+    assert translation.get_language() == "en"
+    assert str(timezone.get_current_timezone()) == "UTC"
 
 
 def test_user_menu_shows_terms_privacy_help_and_version_only_when_set(tenant: Tenant, cp_client: Client) -> None:
