@@ -10,8 +10,8 @@ from __future__ import annotations
 import gc
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Generator, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from itertools import islice
 
@@ -63,7 +63,37 @@ def _variables(contents: list[messaging.ChannelContent]) -> set[str]:
     return names
 
 
-def _chunk(campaign: Campaign, variables: set[str]) -> tuple[list[_Target], int]:
+class _FileFeed:
+    """The rows of a campaign's file for the chunks of one ``campaign_expand`` call: the file is opened and read up
+    to the cursor once, and each chunk goes on from where the one before it stopped.
+
+    The cursor in the database stays the durable position; when it is not where the feed stands (another worker moved
+    it), the feed catches up or opens the file again.
+    """
+
+    def __init__(self) -> None:
+        self._rows: Generator[dict[str, str], None, None] | None = None
+        self._position = 0
+
+    def take(self, campaign: Campaign, cursor: int, count: int) -> list[dict[str, str]]:
+        """The ``count`` rows after the first ``cursor`` rows of the file."""
+        if self._rows is None or cursor < self._position:
+            self.close()
+            self._rows = _file_rows(campaign)
+            self._position = 0
+        if cursor > self._position:
+            next(islice(self._rows, cursor - self._position, cursor - self._position), None)  # skip the rows done
+        rows = list(islice(self._rows, count))
+        self._position = cursor + len(rows)
+        return rows
+
+    def close(self) -> None:
+        if self._rows is not None:
+            self._rows.close()
+            self._rows = None
+
+
+def _chunk(campaign: Campaign, variables: set[str], feed: _FileFeed) -> tuple[list[_Target], int]:
     """The next recipients after the cursor, and the cursor after them."""
     cursor = campaign.expand_cursor
     if campaign.source == Campaign.Source.GROUPS:
@@ -87,8 +117,7 @@ def _chunk(campaign: Campaign, variables: set[str]) -> tuple[list[_Target], int]
     if campaign.source == Campaign.Source.MANUAL:
         numbers = split_numbers(campaign.manual_numbers)[cursor : cursor + CHUNK]
         return [_Target(number, {"phone": number}) for number in numbers], cursor + len(numbers)
-    # Each chunk reads the file again from its start, up to the rows after the cursor.
-    rows = islice(_file_rows(campaign), cursor, cursor + CHUNK) if campaign.file else ()
+    rows = feed.take(campaign, cursor, CHUNK) if campaign.file else []
     targets = [_Target(row.get("phone", ""), row, row.get("text", "")) for row in rows]
     return targets, cursor + len(targets)
 
@@ -158,6 +187,12 @@ def _without_gc() -> Iterator[None]:
 
 def campaign_expand_chunk(*, campaign_id: int) -> bool:
     """Write the messages of the next chunk of recipients; False when there is nothing more to do."""
+    with closing(_FileFeed()) as feed:
+        return _expand_chunk(campaign_id, feed)
+
+
+def _expand_chunk(campaign_id: int, feed: _FileFeed) -> bool:
+    """``campaign_expand_chunk`` with a file's rows read on from the chunk before."""
     with _without_gc(), transaction.atomic():
         campaign = (
             Campaign.objects.select_for_update(of=("self",))
@@ -173,7 +208,7 @@ def campaign_expand_chunk(*, campaign_id: int) -> bool:
                   expanded=True, finished_at=timezone.now())  # fmt: skip
             return False
         variables = _variables(contents)
-        targets, cursor = _chunk(campaign, variables)
+        targets, cursor = _chunk(campaign, variables, feed)
         if not targets:
             Campaign.objects.filter(pk=campaign.pk).update(expanded=True, updated_at=timezone.now())
             if campaign.messages_written == 0:
@@ -262,7 +297,8 @@ def campaign_expand_chunk(*, campaign_id: int) -> bool:
 def campaign_expand(*, campaign_id: int, budget: float = 20.0) -> bool:
     """Expand chunk after chunk for about ``budget`` seconds; True when more remains (the task re-queues)."""
     deadline = time.monotonic() + budget
-    while campaign_expand_chunk(campaign_id=campaign_id):
-        if time.monotonic() > deadline:
-            return True
+    with closing(_FileFeed()) as feed:
+        while _expand_chunk(campaign_id, feed):
+            if time.monotonic() > deadline:
+                return True
     return False

@@ -9,7 +9,7 @@ changes nothing twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -414,7 +414,7 @@ def check_mapping(mapping: list[str], *, needs_text: bool = False) -> None:
         raise ValidationError({"file_mapping": _("Choose the column with the message text.")}, code="no_text")
 
 
-def _file_rows(campaign: Campaign) -> Iterator[dict[str, str]]:
+def _file_rows(campaign: Campaign) -> Generator[dict[str, str], None, None]:
     """The data rows of the file as ``{mapped key: value}``."""
     mapping = list(campaign.file_mapping or [])
     with _open_rows(campaign) as reader:

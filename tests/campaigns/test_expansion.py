@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -10,12 +12,13 @@ from billing import services as billing_services
 from billing.models import BillingChannel, Country
 from campaigns import expansion, services
 from campaigns.models import Campaign
+from contacts import files as contact_files
 from contacts import services as contact_services
 from contacts.models import Contact
 from messaging.models import Message
 from tenancy.models import Channel
 from tests.campaigns.conftest import World, draft, sms_step
-from tests.contacts.factories import make_contact, make_contact_field
+from tests.contacts.factories import csv_upload, make_contact, make_contact_field
 from tests.factories import make_sender_id
 from tests.messaging.conftest import make_plan
 
@@ -168,3 +171,37 @@ def test_a_text_left_empty_by_strip_mode_skips_the_recipient(
     campaign = expand_all(campaign)
     assert set(Message.objects.filter(campaign_id=campaign.pk).values_list("text", flat=True)) == {"Ana", "Luis"}
     assert counters(campaign) == (3, 2, 0, 0, 0, 1)
+
+
+def test_a_file_is_read_once_per_expansion_call_and_resumes_at_the_cursor(
+    world: World, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [["Phone", "Message"], *([f"3460000001{index}", f"Hello {index}"] for index in range(7))]
+    rows.insert(4, ["34600000010", "again"])  # the number of the first row once more: a duplicate in a later chunk
+    campaign = draft(world, source=Campaign.Source.FILE, steps=[sms_step("unused")])
+    services.campaign_set_file(campaign=campaign, upload=csv_upload(rows, name="run.csv"))
+    campaign.refresh_from_db()
+    assert campaign.file_mapping == ["phone", "text"] and campaign.file_has_header
+    campaign = started(campaign, django_capture_on_commit_callbacks)
+    opened: list[int] = []
+    open_rows = contact_files.open_rows
+
+    def counting_open_rows(source: Any) -> Any:
+        opened.append(1)
+        return open_rows(source)
+
+    monkeypatch.setattr(contact_files, "open_rows", counting_open_rows)
+    monkeypatch.setattr(expansion, "CHUNK", 2)
+    # A clock that moves one second per look: the first call stops after its third chunk.
+    monkeypatch.setattr(expansion, "time", SimpleNamespace(monotonic=itertools.count().__next__))
+    assert expansion.campaign_expand(campaign_id=campaign.pk, budget=2.5) is True
+    campaign.refresh_from_db()
+    assert (len(opened), campaign.expand_cursor, campaign.expanded) == (1, 6, False)
+    assert Message.objects.filter(campaign_id=campaign.pk).count() == 5
+
+    assert expansion.campaign_expand(campaign_id=campaign.pk, budget=100) is False
+    campaign.refresh_from_db()
+    assert (len(opened), campaign.expand_cursor, campaign.expanded) == (2, 8, True)
+    texts = sorted(Message.objects.filter(campaign_id=campaign.pk).values_list("recipient", "text"))
+    assert texts == [(f"3460000001{index}", f"Hello {index}") for index in range(7)]
+    assert counters(campaign) == (8, 7, 0, 1, 0, 0)
