@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import signal
+import time
 from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -47,6 +48,11 @@ FORK_FROM_ROWS = 2 * BATCH_ROWS
 MAX_STORED_ERRORS = 50_000
 STALE_AFTER = timedelta(minutes=10)
 LOOKUP_CHUNK = 1000  # known numbers read back per query (small enough for an index scan)
+# How long the writer waits for the parsing process's next batch before it gives up on that process. A batch takes
+# well under a second to parse; this stays below STALE_AFTER, after which another worker would take the import over.
+PARSER_SILENCE_LIMIT = 300.0
+# How often a writer that waits for a batch checks that the parsing process is still there.
+PARSER_CHECK_EVERY = 1.0
 
 # A contact's values that an import reads and writes, in the order of the tuples below.
 _CONTACT_VALUES = (
@@ -101,6 +107,14 @@ class _Outcome:
 
 class _Lost(Exception):
     """The import is no longer ours (another worker took it over); stop without writing."""
+
+
+class _ParserStopped(Exception):
+    """The process parsing the file died or went silent; the import fails with ``reason`` (for the user)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class _Importer:
@@ -517,6 +531,8 @@ def run_import(contact_import: ContactImport, batch_rows: int = BATCH_ROWS) -> C
         _run(contact_import, batch_rows)
     except _Lost:
         logger.warning("contact import %s was taken over by another worker", contact_import.pk)
+    except _ParserStopped as stopped:
+        _fail(contact_import, stopped.reason)
     except (ValidationError, UnicodeError, ValueError, KeyError) as error:
         reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         _fail(contact_import, _("The file could not be read: %(error)s") % {"error": reason})
@@ -591,7 +607,8 @@ def _parse_alongside(
     The child reads the file itself and sends parsed batches through a pipe; it never touches the
     database connection it inherited (it leaves with ``os._exit``, which closes nothing on the server's
     side). When it cannot be forked the batches are parsed here. A write that fails closes the pipe,
-    which ends the child at its next batch; it is killed and reaped all the same.
+    which ends the child at its next batch; it is killed and reaped all the same. A child that dies, or sends
+    nothing for ``PARSER_SILENCE_LIMIT`` seconds, fails the import (``_ParserStopped``).
     """
     receiver, sender = Pipe(duplex=False)
     try:
@@ -621,26 +638,83 @@ def _parse_alongside(
             os._exit(status)
     sender.close()
     logger.info("contact import %s: parsing in process %s", contact_import.pk, pid)
+    parser = _ParserProcess(pid, contact_import.pk)
     finished = False
     try:
-        while (item := _receive(receiver)) is not None:
+        while (item := parser.receive(receiver)) is not None:
             if isinstance(item, BaseException):
                 raise item
             yield item
         finished = True
     finally:
         receiver.close()
-        if not finished:
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        parser.end(kill=not finished)
 
 
-def _receive(receiver: Connection) -> _Batch | BaseException | None:
-    try:
-        item: _Batch | BaseException | None = receiver.recv()
-    except EOFError as error:
-        raise RuntimeError("the process parsing the file ended without a word") from error
-    return item
+class _ParserProcess:
+    """The writer's view of the forked parsing process: its batches, whether it is still there, and its end."""
+
+    def __init__(self, pid: int, job_pk: int) -> None:
+        self.pid = pid
+        self.job_pk = job_pk
+        self.status: int | None = None  # its wait status, once reaped
+
+    def receive(self, receiver: Connection) -> _Batch | BaseException | None:
+        """The next item it sent; raises ``_ParserStopped`` if it died, or sent nothing for too long."""
+        # Only a batch that is not ready yet costs more than this first poll.
+        if not receiver.poll(0):
+            deadline = time.monotonic() + PARSER_SILENCE_LIMIT
+            while not receiver.poll(max(min(PARSER_CHECK_EVERY, deadline - time.monotonic()), 0)):
+                # A dead process's end of the pipe closes with it (poll sees the end of the file), unless another
+                # process holds a copy of it; its exit status says it all the same.
+                if self.exited() and not receiver.poll(0):
+                    raise self._died()
+                if time.monotonic() >= deadline:
+                    logger.error(
+                        "contact import %s: the parsing process %s sent nothing for %ss; stopping it",
+                        self.job_pk,
+                        self.pid,
+                        PARSER_SILENCE_LIMIT,
+                    )
+                    raise _ParserStopped(
+                        _(
+                            "The import stopped because reading the file made no progress. "
+                            "The rows before that point were imported; please try again."
+                        )
+                    )
+        try:
+            item: _Batch | BaseException | None = receiver.recv()
+        except (EOFError, OSError) as error:  # the pipe closed, at a message's start or within it
+            raise self._died() from error
+        return item
+
+    def exited(self) -> bool:
+        """Whether it has ended (and then it is reaped)."""
+        if self.status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = status
+        return self.status is not None
+
+    def end(self, *, kill: bool) -> None:
+        """Reap it, killed first unless it finished (it never outlives the import, nor stays a zombie)."""
+        if self.status is not None:
+            return
+        if kill:
+            os.kill(self.pid, signal.SIGKILL)
+        _pid, self.status = os.waitpid(self.pid, 0)
+
+    def _died(self) -> _ParserStopped:
+        how = "the pipe closed"
+        if self.exited() and self.status is not None:
+            how = f"exit status {os.waitstatus_to_exitcode(self.status)}"
+        logger.error("contact import %s: the parsing process %s ended unexpectedly (%s)", self.job_pk, self.pid, how)
+        return _ParserStopped(
+            _(
+                "The import stopped because the process reading the file ended unexpectedly. "
+                "The rows before that point were imported; please try again."
+            )
+        )
 
 
 def _finish(contact_import: ContactImport) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import signal
 from datetime import date
 from typing import Any
 
@@ -422,6 +423,72 @@ def test_a_failing_write_stops_the_child_and_the_import(forks: list[int], monkey
     job = ContactImport.objects.get()
     assert (job.status, job.processed_rows, job.created_count) == ("failed", 5, 5)
     assert "internal error" in job.failure_reason
+
+
+def _in_the_child_from_the_second_batch(monkeypatch: pytest.MonkeyPatch, then: Any) -> None:
+    """The forked process parses the first batch, then does ``then()`` instead of the second one."""
+    parent = os.getpid()
+    real_parse = importer._Importer.parse_batch
+
+    def parse_batch(self: Any, rows: list[Any]) -> Any:
+        if os.getpid() != parent and rows[0][0] > 5:
+            then()
+        return real_parse(self, rows)
+
+    monkeypatch.setattr(importer._Importer, "parse_batch", parse_batch)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_child_that_dies_mid_file_fails_the_import(forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    company = _alongside_company()
+    _in_the_child_from_the_second_batch(monkeypatch, lambda: os._exit(3))
+    job = run_import(company, csv_upload(PARSED_ALONGSIDE_ROWS), mapping=["phone", "first_name", "field:city"])
+    assert len(forks) == 1 and _reaped(forks[0])
+    assert (job.status, job.processed_rows, job.created_count) == ("failed", 5, 5)
+    assert "reading the file ended unexpectedly" in job.failure_reason
+    assert job.finished_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_child_that_dies_while_its_pipe_stays_open_fails_the_import(
+    forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No end of file reaches the writer (another process holds the pipe): the child's exit status tells."""
+    real_pipe = importer.Pipe
+    held: list[int] = []
+
+    def pipe_held_open(duplex: bool) -> Any:
+        receiver, sender = real_pipe(duplex)
+        held.append(os.dup(sender.fileno()))
+        return receiver, sender
+
+    monkeypatch.setattr(importer, "Pipe", pipe_held_open)
+    monkeypatch.setattr(importer, "PARSER_CHECK_EVERY", 0.01)
+    monkeypatch.setattr(importer, "PARSER_SILENCE_LIMIT", 120.0)  # far longer than the test takes
+    company = _alongside_company()
+    _in_the_child_from_the_second_batch(monkeypatch, lambda: os._exit(3))
+    try:
+        job = run_import(company, csv_upload(PARSED_ALONGSIDE_ROWS), mapping=["phone", "first_name", "field:city"])
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert len(forks) == 1 and _reaped(forks[0])
+    assert (job.status, job.processed_rows, job.created_count) == ("failed", 5, 5)
+    assert "reading the file ended unexpectedly" in job.failure_reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_child_that_stops_sending_is_killed_and_fails_the_import(
+    forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "PARSER_CHECK_EVERY", 0.01)
+    monkeypatch.setattr(importer, "PARSER_SILENCE_LIMIT", 0.2)
+    company = _alongside_company()
+    _in_the_child_from_the_second_batch(monkeypatch, signal.pause)  # until it is killed
+    job = run_import(company, csv_upload(PARSED_ALONGSIDE_ROWS), mapping=["phone", "first_name", "field:city"])
+    assert len(forks) == 1 and _reaped(forks[0])
+    assert (job.status, job.processed_rows, job.created_count) == ("failed", 5, 5)
+    assert "made no progress" in job.failure_reason
 
 
 @pytest.mark.django_db(transaction=True)
