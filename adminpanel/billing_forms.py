@@ -12,7 +12,7 @@ from django.core.validators import FileExtensionValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from adminpanel.forms import ListFilterForm, PartnerChoiceField
+from adminpanel.forms import ListFilterForm, PartnerChoiceField, PartnerMultipleChoiceField
 from billing.models import (
     BillingChannel,
     Country,
@@ -27,16 +27,6 @@ from billing.models import (
 from tenancy.models import Partner
 
 CSV_MAX_BYTES = 10 * 1024 * 1024
-
-
-class PartnerMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def __init__(self, *args: Any, root: Partner | None = None, **kwargs: Any) -> None:
-        self.root_depth = root.depth if root is not None else 1
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Partner) -> str:
-        indent = "\u2014 " * max(obj.depth - self.root_depth - 1, 0)
-        return f"{indent}{obj.name} ({obj.get_kind_display()})"
 
 
 def partners_below(partner: Partner) -> QuerySet[Partner]:
@@ -246,7 +236,7 @@ class PackForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         field: PartnerMultipleChoiceField = self.fields["assigned_partners"]  # type: ignore[assignment]
         field.queryset = partners_below(caller)
-        field.root_depth = caller.depth
+        field.root_depth = caller.depth + 1
         self.fields["validity_count"].help_text = _("How long a bought pack can be used; ignored with “No limit”.")
         self.fields["price"].help_text = _("In your currency (%(currency)s).") % {"currency": caller.currency}
 
@@ -286,7 +276,7 @@ class RatePlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         field: PartnerMultipleChoiceField = self.fields["assigned_partners"]  # type: ignore[assignment]
         field.queryset = partners_below(caller)
-        field.root_depth = caller.depth
+        field.root_depth = caller.depth + 1
 
 
 class RateForm(forms.ModelForm):
@@ -344,7 +334,7 @@ class AssignForm(forms.Form):
         field: PartnerMultipleChoiceField = self.fields["partners"]  # type: ignore[assignment]
         queryset = partners_below(caller)
         field.queryset = queryset.filter(kind=Partner.Kind.RESELLER) if resellers_only else queryset
-        field.root_depth = caller.depth
+        field.root_depth = caller.depth + 1
         if not with_subscribe:
             del self.fields["subscribe"]
 

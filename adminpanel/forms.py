@@ -41,6 +41,16 @@ class PartnerChoiceField(forms.ModelChoiceField):
         return f"{indent}{obj.name}"
 
 
+class PartnerMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Partners with their kind, indented by their depth below `root_depth`, the depth shown flush left."""
+
+    root_depth = 1
+
+    def label_from_instance(self, obj: Partner) -> str:
+        indent = "\u2014 " * max(obj.depth - self.root_depth, 0)
+        return f"{indent}{obj.name} ({obj.get_kind_display()})"
+
+
 def manager_partners(partner: Partner) -> QuerySet[Partner]:
     """The caller's own partner and the active owners/resellers below it: who may own partners and portals."""
     return Partner.objects.visible_to(partner).managers().filter(is_active=True)

@@ -7,20 +7,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from adminpanel.forms import STATUS_CHOICES, ListFilterForm
+from adminpanel.forms import STATUS_CHOICES, ListFilterForm, PartnerMultipleChoiceField
 from shortener.models import ShortDomain
 from tenancy.models import Partner
 
 
-class PartnersField(forms.ModelMultipleChoiceField):
-    """Partners of the owner's tree, indented by depth."""
-
-    def label_from_instance(self, obj: Partner) -> str:
-        return f"{'— ' * max(obj.depth - 1, 0)}{obj.name}"
-
-
 class ShortDomainForm(forms.ModelForm):
-    partners = PartnersField(
+    partners = PartnerMultipleChoiceField(
         label=_("Partners"),
         queryset=Partner.objects.none(),
         required=False,
