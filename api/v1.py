@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import api_auth
+from api.schema import XLSX_RESPONSE
 from api.serializers import (
     BalanceSerializer,
     MessageSerializer,
@@ -22,7 +23,7 @@ from api.serializers import (
     SenderIdSerializer,
     TransactionSerializer,
 )
-from api.v1_exports import XLSX_RESPONSE, transaction_xlsx
+from billing.exports import transaction_details_response
 from billing.models import Transaction, TransactionType
 from messaging.models import EdrType, Message, MessageStatus
 from senders import services as sender_services
@@ -114,7 +115,7 @@ class TransactionViewSet(viewsets.ReadOnlyModelViewSet[Transaction]):
     def export(self, request: Request, pk: str | None = None) -> FileResponse:
         """The transaction's details per MCCMNC as XLSX (Finance → Export Details)."""
         user: User = request.user  # type: ignore[assignment]
-        return transaction_xlsx(partner=api_auth(request).partner, user=user, entry=self.get_object())
+        return transaction_details_response(self.get_object(), user=user, partner=api_auth(request).partner)
 
 
 class BalanceView(APIView):

@@ -14,8 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.authentication import api_auth
-from api.v1_exports import XLSX_RESPONSE, contacts_xlsx
+from api.schema import XLSX_RESPONSE
 from contacts import services as contact_services
+from contacts.downloads import contacts_xlsx
 from contacts.models import Contact, Group, StopEntry
 from senders.models import SenderID
 from tenancy.models import User

@@ -24,11 +24,10 @@ from api.errors import api_field_names
 from billing.models import Country
 from contacts import files
 from contacts import services as contact_services
+from contacts.downloads import FORMAT_TYPES, serve_private
 from contacts.models import MAX_UPLOAD_BYTES, ContactImport, Group
 from contacts.services.imports import PREVIEW_ROWS
 from contacts.values import text
-from contacts.views.common import serve_private
-from contacts.views.imports import FORMAT_TYPES
 from senders.models import SenderID
 from tenancy.models import User
 

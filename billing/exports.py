@@ -5,13 +5,17 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import IO, Any
+from typing import Any
 
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from billing import selectors
 from billing.models import Transaction, TransactionDetail
+from billing.templatetags.billing_tags import initiator_text
+from tenancy.models import Partner, User
+from tenancy.templatetags.tenancy_tags import user_datetime
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -67,13 +71,17 @@ def _rows(entry: Transaction, when: str, initiator: str) -> Iterable[list[Any]]:
         yield detail_row(detail)
 
 
-def transaction_details_xlsx(entry: Transaction, *, when: str, initiator: str) -> IO[bytes]:
-    """The workbook in a temporary file, rewound; the caller streams and closes it."""
+def transaction_details_response(entry: Transaction, *, user: User, partner: Partner) -> FileResponse:
+    """Finance → Export Details: the workbook as an attachment, its date as the user reads dates and its initiator
+    as the partner may see it. The workbook is written to a temporary file that the response streams and closes."""
+    when = user_datetime({"user": user}, entry.created_at)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Details")[:31])
-    for row in _rows(entry, when, initiator):
+    for row in _rows(entry, when, initiator_text(entry, partner.pk)):
         sheet.append([safe_cell(value) for value in row])
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
     workbook.save(handle)
     handle.seek(0)
-    return handle
+    return FileResponse(
+        handle, as_attachment=True, filename=f"transaction-{entry.pk}.xlsx", content_type=XLSX_CONTENT_TYPE
+    )

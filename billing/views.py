@@ -20,7 +20,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from billing import selectors, services
-from billing.exports import XLSX_CONTENT_TYPE, transaction_details_xlsx
+from billing.exports import transaction_details_response
 from billing.forms import (
     LIST,
     PACKS,
@@ -32,9 +32,7 @@ from billing.forms import (
     TopUpForm,
 )
 from billing.models import Pack, RatePlan, Subscription, TopUpRequest, Transaction
-from billing.templatetags.billing_tags import initiator_text
 from tenancy.models import Partner, User
-from tenancy.templatetags.tenancy_tags import user_datetime
 from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
 
 CATALOG_PAGE_SIZE = 24
@@ -443,12 +441,4 @@ class TransactionExportView(PartnerScopedMixin, SingleObjectMixin, View):
         return super().get_queryset().select_related("initiator")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> FileResponse:
-        entry: Transaction = self.get_object()
-        handle = transaction_details_xlsx(
-            entry,
-            when=user_datetime({"user": request.user}, entry.created_at),
-            initiator=initiator_text(entry, _partner(request).pk),
-        )
-        return FileResponse(
-            handle, as_attachment=True, filename=f"transaction-{entry.pk}.xlsx", content_type=XLSX_CONTENT_TYPE
-        )
+        return transaction_details_response(self.get_object(), user=_user(request), partner=_partner(request))

@@ -1,4 +1,4 @@
-"""Helpers shared by the Contacts pages: the signed-in partner and user, selections for mass actions, downloads."""
+"""Helpers shared by the Contacts pages: the signed-in partner and user, selections for mass actions."""
 
 from __future__ import annotations
 
@@ -10,20 +10,17 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from contacts import selectors
-from contacts.files import write_xlsx
 from contacts.forms import ContactFilterForm
 from contacts.models import Contact, ContactField
-from contacts.values import Column
 from tenancy.models import Partner, User
 
 MAX_CHECKED_IDS = 1000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def partner_of(request: HttpRequest) -> Partner:
@@ -84,30 +81,6 @@ def selected_contacts(
         params = QueryDict(request.POST.get("query", ""))
         return filtered_contacts(partner, params, fields, stop_list=stop_list)[1]
     return Contact.objects.for_partner(partner).filter(pk__in=checked_ids(request))
-
-
-def stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
-
-
-def xlsx_response(header: list[str], rows: Any, name: str, title: str) -> FileResponse:
-    handle = write_xlsx(header, rows, title=title)
-    return FileResponse(handle, as_attachment=True, filename=f"{name}-{stamp()}.xlsx", content_type=XLSX)
-
-
-def export_contacts(contacts: Any, columns: list[Column], user: User, name: str = "contacts") -> FileResponse:
-    rows = selectors.export_rows(contacts, columns, date_format=user.date_format)
-    return xlsx_response([column.label for column in columns], rows, name, "Contacts")
-
-
-def serve_private(file_field: Any, name: str, content_type: str | None = None) -> FileResponse:
-    if not file_field:
-        raise Http404
-    try:
-        handle = file_field.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
 
 
 def local_date(value: datetime) -> str:

@@ -19,6 +19,7 @@ from django.views.generic import FormView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
 from contacts import selectors, services
+from contacts.downloads import contacts_xlsx
 from contacts.forms import ContactForm, FieldCreateForm, FieldEditForm, StopListAddForm
 from contacts.models import Contact, ContactField, Group, Membership, TableSettings
 from contacts.services import PER_PAGE_CHOICES
@@ -27,7 +28,6 @@ from contacts.views.common import (
     ContactPaginator,
     back_to,
     contact_fields,
-    export_contacts,
     filtered_contacts,
     partner_of,
     query_string,
@@ -245,9 +245,8 @@ class ContactActionView(CampaignPortalMixin, View):
         action = request.POST.get("action", "")
         try:
             if action == "export":
-                table = TableSettings.Table.STOP_LIST if stop_list else TableSettings.Table.CONTACTS
-                columns = selectors.table_columns(user=user, table=table, fields=fields)
-                return export_contacts(contacts, columns, user, "stop-list" if stop_list else "contacts")
+                name = "stop-list" if stop_list else "contacts"
+                return contacts_xlsx(partner=partner, user=user, contacts=contacts, name=name, stop_list=stop_list)
             text = self.act(action, partner=partner, user=user, contacts=contacts)
         except ValidationError as error:
             for message in error.messages:

@@ -18,13 +18,12 @@ from django.views.generic import DetailView, FormView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
 from contacts import selectors, services
+from contacts.downloads import contacts_xlsx
 from contacts.forms import GroupFilterForm, GroupForm
-from contacts.models import Contact, Group, TableSettings
+from contacts.models import Contact, Group
 from contacts.views.common import (
     back_to,
     checked_ids,
-    contact_fields,
-    export_contacts,
     partner_of,
     query_string,
     user_of,
@@ -168,11 +167,9 @@ class GroupActionView(CampaignPortalMixin, View):
             messages.error(request, _("Select at least one group."))
             return back_to(request, reverse("contacts:groups"))
         if action == "export":
-            fields = contact_fields(partner)
-            columns = selectors.table_columns(user=user, table=TableSettings.Table.CONTACTS, fields=fields)
             contacts = Contact.objects.for_partner(partner).in_groups(groups)
             name = groups[0].name if len(groups) == 1 else "groups"
-            return export_contacts(contacts, columns, user, "".join(ch if ch.isalnum() else "-" for ch in name))
+            return contacts_xlsx(partner=partner, user=user, contacts=contacts, name=name)
         try:
             text = self.act(action, partner=partner, user=user, groups=groups)
         except ValidationError as error:

@@ -18,18 +18,13 @@ from django.views.generic import DetailView, FormView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
 from contacts import files, selectors, services
+from contacts.downloads import FORMAT_TYPES, serve_private, xlsx_response
 from contacts.forms import GroupForm, ImportFilterForm, ImportGroupForm, MappingForm, UploadForm
 from contacts.models import ContactImport
 from contacts.values import text
-from contacts.views.common import back_to, checked_ids, local_date, partner_of, query_string, serve_private, user_of
+from contacts.views.common import back_to, checked_ids, local_date, partner_of, query_string, user_of
 from contacts.views.contacts import form_errors
 from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
-
-FORMAT_TYPES = {
-    "csv": "text/csv",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 class ImportStartView(CampaignPortalMixin, FormView):
@@ -313,8 +308,6 @@ class ImportExportView(CampaignPortalMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        from contacts.views.common import xlsx_response
-
         imports = selectors.import_list(partner=partner_of(request), filters={}).filter(pk__in=checked_ids(request))
         if not imports.exists():
             messages.error(request, _("Select at least one import."))
