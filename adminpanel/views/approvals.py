@@ -26,7 +26,7 @@ from django.views.generic import DetailView
 from django.views.generic.detail import SingleObjectMixin
 
 from adminpanel.forms import ListFilterForm
-from adminpanel.views.base import FilteredListView, SectionMixin, caller_partner, caller_user
+from adminpanel.views.base import FilteredListView, SectionMixin, caller_partner, caller_user, report_errors
 from tenancy import approvals
 from tenancy.models import ApprovalRequest, ApprovalStep, Partner
 from tenancy.views import SubtreeScopedMixin
@@ -162,8 +162,7 @@ class ApprovalActionView(SubtreeScopedMixin, SingleObjectMixin, View):
         try:
             text = getattr(self, f"_{self.action}")(approval, ui)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            report_errors(request, error)
             return redirect(detail)
         messages.success(request, text)
         return redirect(reverse(ui.events_url_name) if ui else detail)

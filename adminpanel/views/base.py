@@ -37,7 +37,13 @@ def caller_user(request: HttpRequest) -> User:
     return user
 
 
-def safe_next(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+def report_errors(request: HttpRequest, error: ValidationError) -> None:
+    """Show a service's refusal as error messages (for actions with no form to show it on)."""
+    for text in error.messages:
+        messages.error(request, text)
+
+
+def safe_next(request: HttpRequest, fallback: StrOrPromise) -> HttpResponseRedirect:
     """Go back to the page the action came from (a filtered list) when it is on this site."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
@@ -105,7 +111,16 @@ class FilteredListView(SectionMixin, SubtreeScopedMixin, ListView):  # type: ign
         )
 
 
-class ServiceFormMixin:
+class BadRequestOnInvalidMixin:
+    """Form views that show an invalid form again with status 400."""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
+        response.status_code = 400
+        return response
+
+
+class ServiceFormMixin(BadRequestOnInvalidMixin):
     """Form views whose ``perform`` calls a service; a service ValidationError is shown on the form."""
 
     success_message: StrOrPromise = ""
@@ -124,11 +139,6 @@ class ServiceFormMixin:
             messages.success(self.request, self.success_message % {"object": self.object})
         return redirect(self.get_success_url())  # type: ignore[attr-defined]
 
-    def form_invalid(self, form: Any) -> HttpResponse:
-        response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
-        response.status_code = 400
-        return response
-
 
 def disable_form(form: forms.BaseForm) -> None:
     """Show a form read-only (the caller may see the row but not change it)."""
@@ -136,11 +146,31 @@ def disable_form(form: forms.BaseForm) -> None:
         field.disabled = True
 
 
+class OwnRowEditMixin:
+    """Edit pages where the caller changes its own rows only; rows of the partners below are shown read-only."""
+
+    request: HttpRequest
+    object: Any
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self.object.partner_id != caller_partner(self.request).pk)
+
+    def get_form(self, form_class: Any = None) -> Any:
+        form = super().get_form(form_class)  # type: ignore[misc]
+        if self.read_only:
+            disable_form(form)
+        return form
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(read_only=self.read_only, **kwargs)  # type: ignore[misc,no-any-return]
+
+
 class SetActiveView(SubtreeScopedMixin, SingleObjectMixin, View):
     """POST-only disable / enable of a row in the caller's subtree through a service."""
 
     active = True
-    fallback_url = ""
+    fallback_url: StrOrPromise = ""
     http_method_names = ["post"]
 
     def change(self, obj: Any) -> None:
@@ -154,8 +184,7 @@ class SetActiveView(SubtreeScopedMixin, SingleObjectMixin, View):
         try:
             self.change(self.object)
         except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
+            report_errors(request, error)
         else:
             messages.success(request, self.message(self.object))
         return safe_next(request, self.fallback_url)

@@ -33,13 +33,16 @@ from adminpanel.billing_forms import (
 )
 from adminpanel.forms import apply_service_error
 from adminpanel.views.base import (
+    BadRequestOnInvalidMixin,
     FilteredListView,
+    OwnRowEditMixin,
     SectionMixin,
     ServiceFormMixin,
     SetActiveView,
     caller_partner,
     caller_user,
     disable_form,
+    report_errors,
     safe_next,
 )
 from billing import selectors, services
@@ -47,11 +50,6 @@ from billing.models import Pack, Rate, RatePlan, Subscription
 from tenancy.views import AdminPanelMixin, SubtreeScopedMixin
 
 ACTIVE_SUBSCRIBERS = Count("subscriptions", filter=Q(subscriptions__status=Subscription.Status.ACTIVE), distinct=True)
-
-
-def _report(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
 
 
 # Packs ---------------------------------------------------------------------------------------------------------
@@ -78,60 +76,40 @@ class PackListView(FilteredListView):
         )
 
 
-class PackCreateView(SectionMixin, AdminPanelMixin, ServiceFormMixin, CreateView):
-    model = Pack
+class PackFormMixin(SectionMixin, ServiceFormMixin):
     section = "packs"
+    success_message = gettext_lazy("Pack %(object)s is saved.")
+
+    def perform(self, form: PackForm) -> Pack:
+        return services.pack_save(
+            pack=form.save(commit=False),
+            networks=form.cleaned_data["networks"],
+            assigned=form.cleaned_data["assigned_partners"],
+            by=caller_user(self.request),
+        )
+
+
+class PackCreateView(PackFormMixin, AdminPanelMixin, CreateView):
+    model = Pack
     template_name = "adminpanel/billing/pack_form.html"
     form_class = PackForm
     success_url = reverse_lazy("adminpanel:pack_list")
-    success_message = gettext_lazy("Pack %(object)s is saved.")
 
     def get_form_kwargs(self) -> dict[str, Any]:
         caller = caller_partner(self.request)
         return {**super().get_form_kwargs(), "instance": Pack(partner=caller), "caller": caller}
 
-    def perform(self, form: PackForm) -> Pack:
-        return services.pack_save(
-            pack=form.save(commit=False),
-            networks=form.cleaned_data["networks"],
-            assigned=form.cleaned_data["assigned_partners"],
-            by=caller_user(self.request),
-        )
 
-
-class PackEditView(SectionMixin, SubtreeScopedMixin, ServiceFormMixin, UpdateView):
+class PackEditView(OwnRowEditMixin, PackFormMixin, SubtreeScopedMixin, UpdateView):
     """The caller's own packs are edited; packs of partners below are shown read-only."""
 
     model = Pack
-    section = "packs"
     template_name = "adminpanel/billing/pack_form.html"
     form_class = PackForm
     success_url = reverse_lazy("adminpanel:pack_list")
-    success_message = gettext_lazy("Pack %(object)s is saved.")
-
-    @property
-    def is_own(self) -> bool:
-        return bool(self.object.partner_id == caller_partner(self.request).pk)
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "caller": self.object.partner}
-
-    def get_form(self, form_class: Any = None) -> PackForm:
-        form: PackForm = super().get_form(form_class)
-        if not self.is_own:
-            disable_form(form)
-        return form
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(read_only=not self.is_own, **kwargs)
-
-    def perform(self, form: PackForm) -> Pack:
-        return services.pack_save(
-            pack=form.save(commit=False),
-            networks=form.cleaned_data["networks"],
-            assigned=form.cleaned_data["assigned_partners"],
-            by=caller_user(self.request),
-        )
 
 
 # Rate plans ----------------------------------------------------------------------------------------------------
@@ -178,9 +156,14 @@ class RatePlanListView(FilteredListView):
         return super().get_context_data(derivable_ids=set(derivable), **kwargs)
 
 
-class RatePlanCreateView(SectionMixin, AdminPanelMixin, ServiceFormMixin, CreateView):
-    model = RatePlan
-    section = "rate_plans"
+class RatePlanFormMixin(ServiceFormMixin):
+    def perform(self, form: RatePlanForm) -> RatePlan:
+        return services.rate_plan_save(
+            plan=form.save(commit=False), assigned=form.cleaned_data["assigned_partners"], by=caller_user(self.request)
+        )
+
+
+class RatePlanCreateView(RatePlanFormMixin, RatePlanScopedMixin, CreateView):
     template_name = "adminpanel/billing/rate_plan_form.html"
     form_class = RatePlanForm
     success_message = gettext_lazy("Rate plan %(object)s is saved. Add its rates now.")
@@ -189,51 +172,24 @@ class RatePlanCreateView(SectionMixin, AdminPanelMixin, ServiceFormMixin, Create
         caller = caller_partner(self.request)
         return {**super().get_form_kwargs(), "instance": RatePlan(partner=caller), "caller": caller}
 
-    def perform(self, form: RatePlanForm) -> RatePlan:
-        return services.rate_plan_save(
-            plan=form.save(commit=False), assigned=form.cleaned_data["assigned_partners"], by=caller_user(self.request)
-        )
-
     def get_success_url(self) -> str:
         return reverse("adminpanel:rate_plan_rates", args=[self.object.pk])
 
 
-class RatePlanEditView(RatePlanScopedMixin, ServiceFormMixin, UpdateView):
+class RatePlanEditView(OwnRowEditMixin, RatePlanFormMixin, RatePlanScopedMixin, UpdateView):
     template_name = "adminpanel/billing/rate_plan_form.html"
     form_class = RatePlanForm
     success_url = reverse_lazy("adminpanel:rate_plan_list")
     success_message = gettext_lazy("Rate plan %(object)s is saved.")
 
-    @property
-    def is_own(self) -> bool:
-        return bool(self.object.partner_id == caller_partner(self.request).pk)
-
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "caller": caller_partner(self.request)}
 
-    def get_form(self, form_class: Any = None) -> RatePlanForm:
-        form: RatePlanForm = super().get_form(form_class)
-        if not self.is_own:
-            disable_form(form)
-        return form
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(read_only=not self.is_own, **kwargs)
-
-    def perform(self, form: RatePlanForm) -> RatePlan:
-        return services.rate_plan_save(
-            plan=form.save(commit=False), assigned=form.cleaned_data["assigned_partners"], by=caller_user(self.request)
-        )
-
-
-class RatePlanRatesView(RatePlanScopedMixin, DetailView):
+class RatePlanRatesView(OwnRowEditMixin, RatePlanScopedMixin, DetailView):
     """The plan's rates: the editable table, one more rate, or a whole CSV price list (all lines or none)."""
 
     template_name = "adminpanel/billing/rate_plan_rates.html"
-
-    @property
-    def is_own(self) -> bool:
-        return bool(self.object.partner_id == caller_partner(self.request).pk)
 
     def rates(self) -> list[Rate]:
         return list(self.object.rates.select_related("country", "network").order_by("country__name", "network__name"))
@@ -242,12 +198,11 @@ class RatePlanRatesView(RatePlanScopedMixin, DetailView):
         kwargs.setdefault("table_form", RatesTableForm(rates=self.rates()))
         kwargs.setdefault("rate_form", RateForm())
         kwargs.setdefault("upload_form", CsvUploadForm())
-        if not self.is_own:
+        if self.read_only:
             disable_form(kwargs["table_form"])
         subscriptions = self.object.subscriptions.filter(status=Subscription.Status.ACTIVE).select_related("partner")
         return super().get_context_data(
-            read_only=not self.is_own,
-            can_derive=self.object.is_reseller_plan and not self.is_own,
+            can_derive=self.object.is_reseller_plan and self.read_only,
             subscriptions=subscriptions,
             **kwargs,
         )
@@ -261,7 +216,7 @@ class RatePlanRatesView(RatePlanScopedMixin, DetailView):
         try:
             return handlers[action](request)
         except ValidationError as error:
-            _report(request, error)
+            report_errors(request, error)
             return redirect("adminpanel:rate_plan_rates", pk=self.object.pk)
 
     def _invalid(self, **forms: Any) -> HttpResponse:
@@ -337,31 +292,44 @@ class RateDeleteView(SectionMixin, SubtreeScopedMixin, SingleObjectMixin, View):
         try:
             services.rate_delete(rate=rate, by=caller_user(request))
         except ValidationError as error:
-            _report(request, error)
+            report_errors(request, error)
         else:
             messages.success(request, _("The rate is removed."))
         return redirect("adminpanel:rate_plan_rates", pk=rate.plan_id)
 
 
-class RatePlanAssignView(RatePlanScopedMixin, SingleObjectMixin, FormView):  # type: ignore[misc]
+class RatePlanActionView(BadRequestOnInvalidMixin, RatePlanScopedMixin, SingleObjectMixin, FormView):  # type: ignore[misc]
+    """A form on one plan; when ``refusal()`` gives a reason the caller may not use it, back to the plan's rates."""
+
+    def refusal(self) -> str | None:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        return self._refused() or super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        return self._refused() or super().post(request, *args, **kwargs)
+
+    def _refused(self) -> HttpResponse | None:
+        reason = self.refusal()
+        if reason is None:
+            return None
+        messages.error(self.request, reason)
+        return redirect("adminpanel:rate_plan_rates", pk=self.object.pk)
+
+
+class RatePlanAssignView(RatePlanActionView):
     """Offer an own plan to partners below (and optionally put them on it)."""
 
     template_name = "adminpanel/billing/rate_plan_assign.html"
     form_class = AssignForm
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        return self._not_own() or super().get(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        return self._not_own() or super().post(request, *args, **kwargs)
-
-    def _not_own(self) -> HttpResponse | None:
+    def refusal(self) -> str | None:
         if self.object.partner_id == caller_partner(self.request).pk:
             return None
-        messages.error(self.request, _("Only the partner that created a plan assigns it."))
-        return redirect("adminpanel:rate_plan_rates", pk=self.object.pk)
+        return _("Only the partner that created a plan assigns it.")
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {
@@ -385,31 +353,17 @@ class RatePlanAssignView(RatePlanScopedMixin, SingleObjectMixin, FormView):  # t
         messages.success(self.request, _("The plan is assigned."))
         return redirect("adminpanel:rate_plan_rates", pk=self.object.pk)
 
-    def form_invalid(self, form: AssignForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
-
-class RatePlanDeriveView(RatePlanScopedMixin, SingleObjectMixin, FormView):  # type: ignore[misc]
+class RatePlanDeriveView(RatePlanActionView):
     """Build the caller's own plan from a reseller plan assigned to it, with a markup."""
 
     template_name = "adminpanel/billing/rate_plan_derive.html"
     form_class = DeriveForm
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        return self._not_derivable() or super().get(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        return self._not_derivable() or super().post(request, *args, **kwargs)
-
-    def _not_derivable(self) -> HttpResponse | None:
+    def refusal(self) -> str | None:
         if selectors.reseller_plans_for(caller_partner(self.request)).filter(pk=self.object.pk).exists():
             return None
-        messages.error(self.request, _("You build plans only from reseller plans assigned to you."))
-        return redirect("adminpanel:rate_plan_rates", pk=self.object.pk)
+        return _("You build plans only from reseller plans assigned to you.")
 
     def get_initial(self) -> dict[str, Any]:
         return {"name": _("%(plan)s (mine)") % {"plan": self.object.name}}
@@ -429,11 +383,6 @@ class RatePlanDeriveView(RatePlanScopedMixin, SingleObjectMixin, FormView):  # t
             return self.form_invalid(form)
         messages.success(self.request, _("Your plan %(name)s is built.") % {"name": plan.name})
         return redirect("adminpanel:rate_plan_rates", pk=plan.pk)
-
-    def form_invalid(self, form: DeriveForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 # Subscriptions -------------------------------------------------------------------------------------------------
@@ -469,9 +418,7 @@ class SubscriptionEndView(SetActiveView):
 
     model = Subscription
 
-    @property
-    def fallback_url(self) -> str:  # type: ignore[override]
-        return reverse("adminpanel:subscription_list")
+    fallback_url = reverse_lazy("adminpanel:subscription_list")
 
     def change(self, obj: Subscription) -> None:
         services.subscription_end(subscription=obj, by=caller_user(self.request))

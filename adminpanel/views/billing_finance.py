@@ -26,7 +26,15 @@ from adminpanel.billing_forms import (
 )
 from adminpanel.forms import ListFilterForm, apply_service_error
 from adminpanel.views.approvals import ApprovalKindUI, register_kind
-from adminpanel.views.base import FilteredListView, SectionMixin, caller_partner, caller_user, safe_next
+from adminpanel.views.base import (
+    BadRequestOnInvalidMixin,
+    FilteredListView,
+    SectionMixin,
+    caller_partner,
+    caller_user,
+    report_errors,
+    safe_next,
+)
 from billing import services
 from billing.models import ACCUMULATING_TYPES, RatePlanRequest, TopUpRequest, Transaction
 from billing.services.requests import GATEWAYS, RATE_PLAN_KIND, TOP_UP_KIND
@@ -116,8 +124,7 @@ class TransactionRerateView(SubtreeScopedMixin, SingleObjectMixin, View):
         try:
             rerating = services.rerate(entry=entry, by=caller_user(request))
         except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
+            report_errors(request, error)
         else:
             if rerating is None:
                 messages.info(request, _("No rate changed: nothing to rerate."))
@@ -129,7 +136,7 @@ class TransactionRerateView(SubtreeScopedMixin, SingleObjectMixin, View):
         return redirect("adminpanel:transaction_detail", pk=entry.pk)
 
 
-class PaymentCreateView(SectionMixin, AdminPanelMixin, FormView):
+class PaymentCreateView(BadRequestOnInvalidMixin, SectionMixin, AdminPanelMixin, FormView):
     section = "finance"
     template_name = "adminpanel/billing/payment_form.html"
     form_class = PaymentForm
@@ -159,11 +166,6 @@ class PaymentCreateView(SectionMixin, AdminPanelMixin, FormView):
             % {"amount": f"{entry.amount:+.2f}", "currency": data["partner"].currency, "partner": data["partner"]},
         )
         return redirect(self.get_success_url())
-
-    def form_invalid(self, form: PaymentForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 # Requests from below -------------------------------------------------------------------------------------------
@@ -212,8 +214,7 @@ class TopUpDecisionView(SubtreeScopedMixin, SingleObjectMixin, View):
                 services.top_up_decline(top_up=top_up, by=caller_user(request), reason=form.cleaned_data["reason"])
                 messages.success(request, _("The top-up is declined."))
         except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
+            report_errors(request, error)
         return safe_next(request, reverse("adminpanel:top_up_list"))
 
 
@@ -275,6 +276,5 @@ class RatePlanRequestDecisionView(SubtreeScopedMixin, SingleObjectMixin, View):
                 )
                 messages.success(request, _("The request is declined."))
         except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
+            report_errors(request, error)
         return safe_next(request, reverse("adminpanel:rate_plan_request_list"))

@@ -20,7 +20,14 @@ from django.views.generic import FormView
 
 from adminpanel.billing_forms import CountryForm, CsvUploadForm, NetworkFilterForm, NetworkForm, PrefixForm
 from adminpanel.forms import apply_service_error
-from adminpanel.views.base import FilteredListView, SectionMixin, caller_partner, disable_form
+from adminpanel.views.base import (
+    BadRequestOnInvalidMixin,
+    FilteredListView,
+    SectionMixin,
+    caller_partner,
+    disable_form,
+    report_errors,
+)
 from billing import services
 from billing.models import Country, Network, NumberPrefix
 from tenancy.models import Partner
@@ -76,7 +83,7 @@ def _network(mcc: str, mnc: str) -> Network:
     return get_object_or_404(Network.objects.select_related("country"), mcc=mcc, mnc=mnc)
 
 
-class NetworkEditView(ReferenceBookMixin, FormView):
+class NetworkEditView(BadRequestOnInvalidMixin, ReferenceBookMixin, FormView):
     """Edit a network (create one without ``mcc``/``mnc`` in the URL) and its number prefixes."""
 
     template_name = "adminpanel/billing/network_form.html"
@@ -116,13 +123,8 @@ class NetworkEditView(ReferenceBookMixin, FormView):
         messages.success(self.request, _("Network %(name)s is saved.") % {"name": network.name})
         return redirect("adminpanel:network_edit", mcc=network.mcc, mnc=network.mnc)
 
-    def form_invalid(self, form: NetworkForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
-
-class CountryEditView(ReferenceBookMixin, FormView):
+class CountryEditView(BadRequestOnInvalidMixin, ReferenceBookMixin, FormView):
     template_name = "adminpanel/billing/country_form.html"
     form_class = CountryForm
 
@@ -154,11 +156,6 @@ class CountryEditView(ReferenceBookMixin, FormView):
         messages.success(self.request, _("Country %(name)s is saved.") % {"name": self.country.name})
         return redirect("adminpanel:country_edit", iso=self.country.iso_code)
 
-    def form_invalid(self, form: CountryForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
-
 
 class PrefixAddView(ReferenceBookMixin, View):
     http_method_names = ["post"]
@@ -171,8 +168,7 @@ class PrefixAddView(ReferenceBookMixin, View):
             try:
                 services.prefix_add(network=network, prefix=form.cleaned_data["digits"])
             except ValidationError as error:
-                for text in error.messages:
-                    messages.error(request, text)
+                report_errors(request, error)
             else:
                 messages.success(request, _("The prefix is added."))
         else:
@@ -194,7 +190,7 @@ class PrefixDeleteView(ReferenceBookMixin, View):
         return redirect("adminpanel:network_edit", mcc=network.mcc, mnc=network.mnc)
 
 
-class ReferenceBookUploadView(ReferenceBookMixin, FormView):
+class ReferenceBookUploadView(BadRequestOnInvalidMixin, ReferenceBookMixin, FormView):
     """Load countries and networks from CSV: every line is valid, or nothing changes."""
 
     template_name = "adminpanel/billing/book_upload.html"
@@ -217,11 +213,6 @@ class ReferenceBookUploadView(ReferenceBookMixin, FormView):
             % {"countries": report.countries, "networks": report.networks, "prefixes": report.prefixes},
         )
         return redirect(reverse("adminpanel:network_list"))
-
-    def form_invalid(self, form: CsvUploadForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 class ReferenceBookExportView(ReferenceBookMixin, View):

@@ -21,11 +21,12 @@ from django.views.generic import CreateView, DetailView, UpdateView
 from adminpanel.forms import CustomFieldFilterForm, CustomFieldForm
 from adminpanel.views.base import (
     FilteredListView,
+    OwnRowEditMixin,
     SectionMixin,
     ServiceFormMixin,
     caller_partner,
     caller_user,
-    disable_form,
+    report_errors,
 )
 from tenancy import services
 from tenancy.models import CustomField
@@ -73,7 +74,7 @@ class CustomFieldCreateView(SectionMixin, AdminPanelMixin, ServiceFormMixin, Cre
         return services.custom_field_save(field=form.save(commit=False), by=caller_user(self.request))
 
 
-class CustomFieldEditView(SectionMixin, SubtreeScopedMixin, ServiceFormMixin, UpdateView):
+class CustomFieldEditView(OwnRowEditMixin, SectionMixin, SubtreeScopedMixin, ServiceFormMixin, UpdateView):
     """Own fields are edited; a field of a partner below is shown read-only."""
 
     model = CustomField
@@ -86,21 +87,8 @@ class CustomFieldEditView(SectionMixin, SubtreeScopedMixin, ServiceFormMixin, Up
     def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().select_related("partner")
 
-    @property
-    def is_own(self) -> bool:
-        return bool(self.object.partner_id == caller_partner(self.request).pk)
-
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "partner": self.object.partner}
-
-    def get_form(self, form_class: Any = None) -> CustomFieldForm:
-        form: CustomFieldForm = super().get_form(form_class)
-        if not self.is_own:
-            disable_form(form)
-        return form
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(read_only=not self.is_own, **kwargs)
 
     def perform(self, form: CustomFieldForm) -> CustomField:
         return services.custom_field_save(field=form.save(commit=False), by=caller_user(self.request))
@@ -125,8 +113,7 @@ class CustomFieldDeleteView(SectionMixin, SubtreeScopedMixin, DetailView):
         try:
             services.custom_field_delete(field=self.object, by=caller_user(request))
         except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
+            report_errors(request, error)
             return redirect("adminpanel:custom_field_list")
         messages.success(request, _("Field %(label)s is deleted.") % {"label": self.object.label})
         return redirect("adminpanel:custom_field_list")

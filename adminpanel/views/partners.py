@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, UpdateView
@@ -14,12 +14,12 @@ from django.views.generic import FormView, UpdateView
 from adminpanel.forms import PartnerCreateForm, PartnerFilterForm, PartnerOptionsForm
 from adminpanel.views.base import (
     FilteredListView,
+    OwnRowEditMixin,
     SectionMixin,
     ServiceFormMixin,
     SetActiveView,
     caller_partner,
     caller_user,
-    disable_form,
 )
 from tenancy import services
 from tenancy.models import Partner
@@ -74,7 +74,9 @@ class PartnerCreateView(SectionMixin, AdminPanelMixin, ServiceFormMixin, FormVie
         )
 
 
-class PartnerEditView(SectionMixin, SubtreeScopedMixin, ServiceFormMixin, UpdateView):
+class PartnerEditView(OwnRowEditMixin, SectionMixin, SubtreeScopedMixin, ServiceFormMixin, UpdateView):
+    """Options of a partner below; the caller's own options (set by the partner above it) are shown read-only."""
+
     model = Partner
     section = "partners"
     template_name = "adminpanel/partner_form.html"
@@ -83,17 +85,11 @@ class PartnerEditView(SectionMixin, SubtreeScopedMixin, ServiceFormMixin, Update
     success_message = gettext_lazy("The options of %(object)s are saved.")
 
     @property
-    def is_own(self) -> bool:
+    def read_only(self) -> bool:
         return bool(self.object.pk == caller_partner(self.request).pk)
 
-    def get_form(self, form_class: Any = None) -> PartnerOptionsForm:
-        form: PartnerOptionsForm = super().get_form(form_class)
-        if self.is_own:
-            disable_form(form)
-        return form
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(read_only=self.is_own, parent=Partner.objects.get_parent(self.object), **kwargs)
+        return super().get_context_data(parent=Partner.objects.get_parent(self.object), **kwargs)
 
     def perform(self, form: PartnerOptionsForm) -> Partner:
         data = form.cleaned_data
@@ -105,9 +101,7 @@ class PartnerEditView(SectionMixin, SubtreeScopedMixin, ServiceFormMixin, Update
 class PartnerSetActiveView(SetActiveView):
     model = Partner
 
-    @property
-    def fallback_url(self) -> str:  # type: ignore[override]
-        return reverse("adminpanel:partner_list")
+    fallback_url = reverse_lazy("adminpanel:partner_list")
 
     def change(self, obj: Partner) -> None:
         services.partner_set_active(partner=obj, active=self.active, by=caller_user(self.request))

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -131,9 +131,7 @@ class SenderUnsubscribeView(SetActiveView):
     model = SenderID
     active = False
 
-    @property
-    def fallback_url(self) -> str:  # type: ignore[override]
-        return reverse("adminpanel:sender_list")
+    fallback_url = reverse_lazy("adminpanel:sender_list")
 
     def change(self, obj: SenderID) -> None:
         services.sender_unsubscribe(sender=obj, by=caller_user(self.request))

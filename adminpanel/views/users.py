@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
@@ -72,9 +72,7 @@ class UserCreateView(SectionMixin, AdminPanelMixin, ServiceFormMixin, FormView):
 class UserSetActiveView(SetActiveView):
     model = User
 
-    @property
-    def fallback_url(self) -> str:  # type: ignore[override]
-        return reverse("adminpanel:user_list")
+    fallback_url = reverse_lazy("adminpanel:user_list")
 
     def change(self, obj: User) -> None:
         services.user_set_active(user=obj, active=self.active, by=caller_user(self.request))
