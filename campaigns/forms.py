@@ -15,7 +15,7 @@ from billing.models import Country
 from campaigns import services
 from campaigns.models import Campaign, MessageTemplate, Moderation
 from campaigns.placeholders import date_variables, marker_errors
-from campaigns.shortlinks import campaign_link
+from campaigns.shortlinks import campaign_link, fixed_link_error, template_short_links, whatsapp_short_link
 from contacts.models import Group
 from contacts.selectors import group_counts
 from messaging.models import Purpose
@@ -126,7 +126,11 @@ class SetupForm(forms.Form):
                 self.add_error(f"{channel}_sender", _("Choose a sender ID."))
         if data.get("viber_button_url") and not data.get("viber_button_caption"):
             self.add_error("viber_button_caption", _("A button needs a caption."))
-        if data.get("short_domain") and not self.errors:
+        whatsapp = data.get("whatsapp_template") if Channel.WHATSAPP in data.get("channels", []) else None
+        fixed = template_short_links(partner=self.partner, templates=[whatsapp]).get(whatsapp.pk) if whatsapp else None
+        if data.get("short_domain") and fixed is not None:
+            self.add_error("short_domain", fixed_link_error(fixed))
+        elif data.get("short_domain") and not self.errors:
             texts = [{"channel": c, "text": data.get(f"{c}_text") or ""} for c in data.get("channels", [])]
             if campaign_link(texts) is None:
                 self.add_error("short_domain", _("Put a link into the SMS or Viber text to shorten it."))
@@ -163,11 +167,14 @@ class SetupForm(forms.Form):
 
     @classmethod
     def initial_from(cls, campaign: Campaign) -> dict[str, Any]:
+        link = campaign.short_link
+        if link is not None and link == whatsapp_short_link(partner=campaign.partner, steps=campaign.steps):
+            link = None  # the WhatsApp template's own link: nothing was shortened on Setup
         initial: dict[str, Any] = {
             "channels": campaign.channels,
             "accept_mo": campaign.accept_mo,
             "placeholders": campaign.placeholders,
-            "short_domain": campaign.short_link.domain_id if campaign.short_link else None,
+            "short_domain": link.domain_id if link else None,
         }
         for step in campaign.steps:
             channel = step["channel"]

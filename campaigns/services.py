@@ -35,7 +35,7 @@ from campaigns.models import (
     Moderation,
 )
 from campaigns.placeholders import PLACEHOLDER, format_date
-from campaigns.shortlinks import find_link, shortened
+from campaigns.shortlinks import find_link, follow_whatsapp_link, shortened, whatsapp_short_link
 from contacts import selectors as contact_selectors
 from contacts.models import Group
 from messaging import services as messaging
@@ -299,6 +299,7 @@ def campaign_create(
     fields.setdefault("name", default_name(time_zone=getattr(by, "time_zone", "UTC")))
     campaign = Campaign(partner=partner, created_by=by, origin=origin)
     groups = _apply(campaign, fields)
+    follow_whatsapp_link(campaign, [])
     campaign.save()
     if groups is not None:
         campaign.groups.set(groups)
@@ -308,7 +309,10 @@ def campaign_create(
 @transaction.atomic
 def campaign_update(*, campaign: Campaign, by: User | None, **fields: Any) -> Campaign:
     _editable(campaign)
+    previous_steps = campaign.steps
     groups = _apply(campaign, fields)
+    if "steps" in fields:
+        follow_whatsapp_link(campaign, previous_steps)
     campaign.updated_at = timezone.now()
     campaign.save()
     if groups is not None:
@@ -470,9 +474,10 @@ def campaign_copy(*, campaign: Campaign, by: User | None) -> Campaign:
 
 
 def _copy_short_link(copy: Campaign, by: User | None) -> None:
-    """A repeated campaign gets its own short link (clicks are counted per campaign) while its domain is usable."""
+    """A repeated campaign gets its own short link (clicks are counted per campaign) while its domain is usable; the
+    short link of its WhatsApp template stays, as the template cannot change."""
     link = copy.short_link
-    if link is None:
+    if link is None or link == whatsapp_short_link(partner=copy.partner, steps=copy.steps):
         return
     usable = ShortDomain.objects.usable_by(copy.partner).filter(pk=link.domain_id).exists()
     copy.short_link = (

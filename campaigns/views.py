@@ -308,7 +308,8 @@ class SetupView(WizardMixin, FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         partner = _partner(self.request)
-        templates = services.usable_templates(partner=partner)
+        templates = list(services.usable_templates(partner=partner).select_related("sender"))
+        fixed_links = shortlinks.template_short_links(partner=partner, templates=templates)
         template_data = {
             str(t.pk): {
                 "text": t.text,
@@ -324,13 +325,20 @@ class SetupView(WizardMixin, FormView):
                 "header_location": t.header_location,
                 "buttons": [button.get("text", "") for button in t.buttons or []],
                 "short_domain": str(t.short_domain_id or ""),
+                "short_link": {"url": fixed_links[t.pk].url, "original": fixed_links[t.pk].original_url}
+                if t.pk in fixed_links
+                else None,
             }  # fmt: skip
-            for t in templates.select_related("sender")
+            for t in templates
         }
+        form = kwargs.setdefault("form", self.get_form())
+        whatsapp = str(form["whatsapp_template"].value() or "")
+        chosen = Channel.WHATSAPP in (form["channels"].value() or [])
         return super().get_context_data(
             **variable_context(partner),
             template_data=template_data,
             short_links=short_link_data(partner, self.campaign.short_link if self.campaign is not None else None),
+            whatsapp_short_link=template_data.get(whatsapp, {}).get("short_link") if chosen else None,
             **self.wizard_context(),
             **kwargs,
         )

@@ -34,7 +34,18 @@
     if (current && current.domain === select.value && current.original === original) return current.url;
     return "https://" + shortLinks.domains[select.value] + "/\u2022\u2022\u2022\u2022\u2022";
   }
+  /* The short link the URL button of the chosen WhatsApp template holds: every channel sends it, nothing else is
+     shortened. */
+  function whatsappShortLink() {
+    var select = document.getElementById("id_whatsapp_template");
+    var box = document.querySelector("input[name=channels][value=whatsapp]");
+    if (!select || !box || !box.checked) return null;
+    var item = templates && templates[select.value];  /* the counters ask before the template data is read */
+    return (item && item.short_link) || null;
+  }
   function withShortLink(text) {
+    var fixed = whatsappShortLink();
+    if (fixed) return text.split(fixed.original).join(fixed.url);
     var original = campaignLink();
     var short = original && shortUrl(original);
     return short ? text.split(original).join(short) : text;
@@ -188,7 +199,7 @@
           return param || whole;
         });
       }
-      target.textContent = withSampleDates(withShortLink(value));
+      target.textContent = withSampleDates(channel === "whatsapp" ? value : withShortLink(value));
       var sender = document.getElementById("id_" + channel + "_sender");
       var label = document.querySelector("[data-preview-sender=" + channel + "]");
       if (sender && label) label.textContent = sender.value ? "· " + sender.value : "";
@@ -202,9 +213,18 @@
     whatsappExtras();
     var linkBox = document.querySelector("[data-short-link-box]");
     if (linkBox) {
-      var link = campaignLink();
-      linkBox.hidden = !link;
+      var link = campaignLink(), fixed = whatsappShortLink(), domain = document.getElementById("id_short_domain");
+      var whatsapp = document.querySelector("input[name=channels][value=whatsapp]");
+      linkBox.hidden = !link && !fixed;
       linkBox.querySelector("[data-short-link-original]").textContent = link || "";
+      linkBox.querySelector("[data-short-link-fixed]").hidden = !fixed;
+      linkBox.querySelector("[data-short-link-fixed-url]").textContent = fixed ? fixed.url : "";
+      linkBox.querySelector("[data-short-link-choice]").hidden = !!fixed;
+      linkBox.querySelector("[data-short-link-whatsapp-note]").hidden = !!fixed || !whatsapp || !whatsapp.checked;
+      if (domain) {
+        if (fixed) domain.value = "";
+        domain.disabled = !!fixed;
+      }
     }
   }
 

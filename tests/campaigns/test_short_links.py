@@ -11,14 +11,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from campaigns import services, shortlinks
-from campaigns.models import Campaign, MessageTemplate
+from campaigns.models import Campaign, MessageTemplate, Moderation
 from shortener import middleware
 from shortener.models import ShortDomain, ShortLink, ShortLinkClick
 from shortener.services import short_domain_save, short_link_create
 from tenancy.models import Channel
 from tests.campaigns.conftest import World, draft, sms_step
+from tests.campaigns.factories import make_template
 from tests.conftest import HOST_B, signed_in
-from tests.factories import Tenant, make_short_domain
+from tests.factories import Tenant, make_sender_id, make_short_domain
 
 LINK_TEXT = "Sale today: https://shop.example.com/sale?x=1. Hi {first_name}"
 
@@ -267,3 +268,90 @@ def test_list_reads_the_short_links_with_the_campaigns(
     listing = cp_client.get("/campaigns").content.decode()
     assert listing.count(f"https://{domain.name}/") == 10  # link text and href of each of the five rows
     assert listing_queries() == one
+
+
+@pytest.fixture
+def whatsapp(world: World) -> None:
+    """An enabled WhatsApp sender ID "ShopW"."""
+    make_sender_id(world.tenant.end_user, value="ShopW", channel=Channel.WHATSAPP)
+
+
+def approved_whatsapp_template(world: World, button_url: str, name: str = "promo") -> MessageTemplate:
+    template = make_template(
+        world.tenant.end_user, name=name, channel=Channel.WHATSAPP, purpose="marketing", language="en",
+        text="Our sale is on: {{1}}", buttons=[{"type": "url", "text": "Shop", "value": button_url}],
+    )  # fmt: skip
+    MessageTemplate.objects.filter(pk=template.pk).update(moderation=Moderation.APPROVED)
+    return template
+
+
+def whatsapp_step(template: MessageTemplate, params: list[str] | None = None) -> dict[str, Any]:
+    return {"channel": Channel.WHATSAPP, "sender": "ShopW", "template_id": template.pk, "text": template.text,
+            "template_params": params or ["today"], "ttl": 3600}  # fmt: skip
+
+
+def cascade_data(domain: ShortDomain | None, template: MessageTemplate, **extra: Any) -> dict[str, Any]:
+    return {"channels": ["whatsapp", "sms"], "sms_sender": "Shop", "sms_text": LINK_TEXT, "placeholders": "keep",
+            "whatsapp_template": template.pk, "whatsapp_sender": "ShopW", "whatsapp_params": "today",
+            "short_domain": domain.pk if domain else "", **extra}  # fmt: skip
+
+
+@pytest.mark.usefixtures("whatsapp")
+def test_a_short_link_in_the_whatsapp_template_serves_every_channel(
+    world: World, domain: ShortDomain, cp_client: Client
+) -> None:
+    link = short_link_create(
+        partner=world.tenant.end_user, domain=domain, original_url="https://shop.example.com/sale?x=1", by=None
+    )
+    template = approved_whatsapp_template(world, link.url)
+    # The service (what the API uses too): the campaign takes the template's link; no other can be shortened.
+    campaign = draft(world, steps=[whatsapp_step(template), sms_step(LINK_TEXT)])
+    assert campaign.short_link == link
+    with pytest.raises(ValidationError) as refused:
+        shortlinks.campaign_set_short_link(campaign=campaign, domain=domain, by=None)
+    assert refused.value.error_dict["short_domain"][0].code == "whatsapp_short_link"
+    shortlinks.campaign_set_short_link(campaign=campaign, domain=None, by=None)
+    assert campaign.short_link == link
+    texts = {content.channel: content.text for content in services.campaign_contents(campaign)}
+    assert texts == {"whatsapp": "Our sale is on: {{1}}", "sms": f"Sale today: {link.url}. Hi {{first_name}}"}
+    # Another WhatsApp template drops the link it gave; a repeated campaign keeps the template's link.
+    copy = services.campaign_copy(campaign=campaign, by=None)
+    assert copy.short_link == link
+    other = approved_whatsapp_template(world, "https://shop.example.com/sale?x=1", name="plain")
+    services.campaign_update(campaign=campaign, by=None, steps=[whatsapp_step(other), sms_step(LINK_TEXT)])
+    campaign.refresh_from_db()
+    assert campaign.short_link is None
+
+    # The wizard: the shortener is not offered, the template's link is shown, and a posted domain is refused.
+    page = cp_client.get(f"/campaigns/{copy.pk}/setup").content.decode()
+    assert 'data-testid="whatsapp-short-link">' in page and f"<code data-short-link-fixed-url>{link.url}</code>" in page
+    assert f'<option value="{domain.pk}" selected>go.example.test</option>' not in page
+    assert f'"url": "{link.url}", "original": "https://shop.example.com/sale?x=1"' in page  # the template data
+    links = ShortLink.objects.count()
+    response = cp_client.post("/campaigns/new", cascade_data(domain, template))
+    assert response.status_code == 200
+    assert "The WhatsApp template already has the short link" in response.content.decode()
+    assert ShortLink.objects.count() == links and Campaign.objects.count() == 2
+    response = cp_client.post("/campaigns/new", cascade_data(None, template))
+    assert response.status_code == 302
+    assert Campaign.objects.latest("pk").short_link == link and ShortLink.objects.count() == links
+
+
+@pytest.mark.usefixtures("whatsapp")
+def test_a_link_shortened_for_sms_is_not_added_to_whatsapp(
+    world: World, domain: ShortDomain, cp_client: Client
+) -> None:
+    template = approved_whatsapp_template(world, "https://shop.example.com/sale?x=1")
+    page = cp_client.get("/campaigns/new").content.decode()
+    assert "data-short-link-whatsapp-note hidden" in page and 'data-testid="whatsapp-short-link" hidden' in page
+    data = cascade_data(domain, template, whatsapp_params="https://shop.example.com/sale?x=1")
+    assert cp_client.post("/campaigns/new", data).status_code == 302
+    campaign = Campaign.objects.get()
+    link = campaign.short_link
+    assert link is not None and link.domain == domain and link.original_url == "https://shop.example.com/sale?x=1"
+    contents = {content.channel: content for content in services.campaign_contents(campaign)}
+    assert contents["sms"].text == f"Sale today: {link.url}. Hi {{first_name}}"
+    assert (contents["whatsapp"].text, contents["whatsapp"].template_params) == (
+        "Our sale is on: {{1}}",
+        ["https://shop.example.com/sale?x=1"],
+    )
