@@ -83,16 +83,23 @@ def rates_in_force(plan: RatePlan, *, on: date | None = None) -> QuerySet[Rate]:
     return plan.rates.filter(Q(end_date__isnull=True) | Q(end_date__gte=day)).select_related("country", "network")
 
 
-def transaction_list(*, partner: Partner, filters: dict[str, Any] | None = None) -> QuerySet[Transaction]:
-    """The partner's ledger, newest first: ``type``, ``date_from``, ``date_to`` (dates) and ``q`` (description)."""
-    filters = filters or {}
-    queryset = Transaction.objects.for_partner(partner).select_related("initiator")
+def transactions_by_type_and_date(queryset: QuerySet[Transaction], filters: dict[str, Any]) -> QuerySet[Transaction]:
+    """The ledger entries of ``type`` made from day ``date_from`` to day ``date_to`` (each optional)."""
     if filters.get("type"):
         queryset = queryset.filter(type=filters["type"])
     if filters.get("date_from"):
         queryset = queryset.filter(created_at__date__gte=filters["date_from"])
     if filters.get("date_to"):
         queryset = queryset.filter(created_at__date__lte=filters["date_to"])
+    return queryset
+
+
+def transaction_list(*, partner: Partner, filters: dict[str, Any] | None = None) -> QuerySet[Transaction]:
+    """The partner's ledger, newest first: ``type``, ``date_from``, ``date_to`` (dates) and ``q`` (description)."""
+    filters = filters or {}
+    queryset = transactions_by_type_and_date(
+        Transaction.objects.for_partner(partner).select_related("initiator"), filters
+    )
     if filters.get("q"):
         queryset = queryset.filter(description__icontains=filters["q"])
     return queryset.order_by("-created_at", "-pk")

@@ -35,7 +35,7 @@ from adminpanel.views.base import (
     report_errors,
     safe_next,
 )
-from billing import services
+from billing import selectors, services
 from billing.models import ACCUMULATING_TYPES, RatePlanRequest, TopUpRequest, Transaction
 from billing.services.requests import GATEWAYS, RATE_PLAN_KIND, TOP_UP_KIND
 from tenancy import approvals
@@ -87,12 +87,7 @@ class TransactionListView(FilteredListView):
     def filter_queryset(self, queryset: QuerySet[Any], filters: dict[str, Any]) -> QuerySet[Any]:
         if filters.get("partner"):
             queryset = queryset.filter(partner=filters["partner"])
-        if filters.get("type"):
-            queryset = queryset.filter(type=filters["type"])
-        if filters.get("date_from"):
-            queryset = queryset.filter(created_at__date__gte=filters["date_from"])
-        if filters.get("date_to"):
-            queryset = queryset.filter(created_at__date__lte=filters["date_to"])
+        queryset = selectors.transactions_by_type_and_date(queryset, filters)
         return queryset.select_related("partner", "initiator").order_by("-created_at", "-pk")
 
 
