@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +21,15 @@ from contacts.models import Contact, ContactField
 from tenancy.models import Partner, User
 
 MAX_CHECKED_IDS = 1000
+
+
+class BadRequestOnInvalidMixin:
+    """Form views that show an invalid form again with status 400."""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
+        response.status_code = 400
+        return response
 
 
 def partner_of(request: HttpRequest) -> Partner:

@@ -25,6 +25,7 @@ from contacts.models import Contact, ContactField, Group, Membership, TableSetti
 from contacts.services import PER_PAGE_CHOICES
 from contacts.values import Column
 from contacts.views.common import (
+    BadRequestOnInvalidMixin,
     ContactPaginator,
     back_to,
     contact_fields,
@@ -130,7 +131,7 @@ class StopListView(ContactTableView):
     tab = "stop_list"
 
 
-class _ContactFormMixin(CampaignPortalMixin):
+class _ContactFormMixin(BadRequestOnInvalidMixin, CampaignPortalMixin):
     template_name: str | None = "contacts/contact_form.html"
     request: HttpRequest
 
@@ -155,11 +156,6 @@ class _ContactFormMixin(CampaignPortalMixin):
             "blocked_sender_ids": list(data["blocked_sender_ids"]),
             "blocked_all": data["blocked_all"],
         }
-
-    def form_invalid(self, form: ContactForm) -> HttpResponse:
-        response = super().form_invalid(form)  # type: ignore[misc]
-        response.status_code = 400
-        return response  # type: ignore[no-any-return]
 
 
 class ContactCreateView(_ContactFormMixin, FormView):
@@ -398,7 +394,7 @@ class FieldDeleteView(_FieldAction):
         return _("The field %(name)s is deleted.") % {"name": field.name}
 
 
-class StopListAddView(CampaignPortalMixin, FormView):
+class StopListAddView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
     template_name = "contacts/stop_list_add.html"
     form_class = StopListAddForm
 
@@ -426,8 +422,3 @@ class StopListAddView(CampaignPortalMixin, FormView):
             text = _("%(phone)s is in the stop list for the chosen sender IDs.")
         messages.success(self.request, text % {"phone": contact.display_phone})
         return redirect("contacts:stop_list")
-
-    def form_invalid(self, form: StopListAddForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response

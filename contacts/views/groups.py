@@ -22,6 +22,7 @@ from contacts.downloads import contacts_xlsx
 from contacts.forms import GroupFilterForm, GroupForm
 from contacts.models import Contact, Group
 from contacts.views.common import (
+    BadRequestOnInvalidMixin,
     back_to,
     checked_ids,
     partner_of,
@@ -66,7 +67,7 @@ class GroupListView(CampaignPortalMixin, ListView):
         return context
 
 
-class GroupCreateView(CampaignPortalMixin, FormView):
+class GroupCreateView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
     template_name = "contacts/group_form.html"
     form_class = GroupForm
 
@@ -81,13 +82,8 @@ class GroupCreateView(CampaignPortalMixin, FormView):
         messages.success(self.request, _("The group %(name)s is created.") % {"name": group.name})
         return back_to(self.request, reverse("contacts:groups"))
 
-    def form_invalid(self, form: GroupForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
-
-class GroupUpdateView(PartnerScopedMixin, SingleObjectMixin, FormView):
+class GroupUpdateView(BadRequestOnInvalidMixin, PartnerScopedMixin, SingleObjectMixin, FormView):
     model = Group
     template_name = "contacts/group_form.html"
     form_class = GroupForm
@@ -112,11 +108,6 @@ class GroupUpdateView(PartnerScopedMixin, SingleObjectMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("The group %(name)s is saved.") % {"name": self.object.name})
         return back_to(self.request, reverse("contacts:groups"))
-
-    def form_invalid(self, form: GroupForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 class GroupDeleteView(PartnerScopedMixin, DetailView):

@@ -22,12 +22,20 @@ from contacts.downloads import FORMAT_TYPES, serve_private, xlsx_response
 from contacts.forms import GroupForm, ImportFilterForm, ImportGroupForm, MappingForm, UploadForm
 from contacts.models import ContactImport
 from contacts.values import text
-from contacts.views.common import back_to, checked_ids, local_date, partner_of, query_string, user_of
+from contacts.views.common import (
+    BadRequestOnInvalidMixin,
+    back_to,
+    checked_ids,
+    local_date,
+    partner_of,
+    query_string,
+    user_of,
+)
 from contacts.views.contacts import form_errors
 from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
 
 
-class ImportStartView(CampaignPortalMixin, FormView):
+class ImportStartView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
     """Step 1 with no file yet."""
 
     template_name = "contacts/import_upload.html"
@@ -46,13 +54,8 @@ class ImportStartView(CampaignPortalMixin, FormView):
             return self.form_invalid(form)
         return redirect("contacts:import_mapping", pk=contact_import.pk)
 
-    def form_invalid(self, form: UploadForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
-
-class _DraftStep(PartnerScopedMixin, SingleObjectMixin):
+class _DraftStep(BadRequestOnInvalidMixin, PartnerScopedMixin, SingleObjectMixin, FormView):
     """A wizard step on an import of the signed-in partner; a started import shows its progress instead."""
 
     model = ContactImport
@@ -60,30 +63,29 @@ class _DraftStep(PartnerScopedMixin, SingleObjectMixin):
     request: HttpRequest
     object: ContactImport
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        return super().dispatch(request, *args, **kwargs)
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.load() or super().get(request, *args, **kwargs)
 
-    def load(self) -> HttpResponseBase | None:
-        self.object = self.get_object()
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.load() or super().post(request, *args, **kwargs)
+
+    def load(self) -> HttpResponse | None:
+        """Load the import (once per request); a redirect to its progress when it is no longer a draft."""
+        if not hasattr(self, "object"):
+            self.object = self.get_object()
         if self.object.status != ContactImport.Status.DRAFT:
             return redirect("contacts:import_progress", pk=self.object.pk)
         return None
 
 
-class ImportUploadView(_DraftStep, FormView):
+class ImportUploadView(_DraftStep):
     """Step 1 for a draft: replace the file, or remove it and start again."""
 
     template_name = "contacts/import_upload.html"
     form_class = UploadForm
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.load() or super().get(request, *args, **kwargs)  # type: ignore[return-value]
-
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        early = self.load()
-        if early is not None:
-            return early  # type: ignore[return-value]
-        if request.POST.get("discard"):
+        if self.load() is None and request.POST.get("discard"):
             services.contact_import_discard(contact_import=self.object)
             return redirect("contacts:import")
         return super().post(request, *args, **kwargs)
@@ -99,26 +101,12 @@ class ImportUploadView(_DraftStep, FormView):
             return self.form_invalid(form)
         return redirect("contacts:import_mapping", pk=self.object.pk)
 
-    def form_invalid(self, form: UploadForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
-
-class ImportMappingView(_DraftStep, FormView):
+class ImportMappingView(_DraftStep):
     """Step 2: preview, column mapping, what to do with known and stop-listed numbers."""
 
     template_name = "contacts/import_mapping.html"
     form_class = MappingForm
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.load() or super().get(request, *args, **kwargs)  # type: ignore[return-value]
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        early = self.load()
-        if early is not None:
-            return early  # type: ignore[return-value]
-        return super().post(request, *args, **kwargs)
 
     @cached_property
     def preview(self) -> list[list[Any]]:
@@ -196,32 +184,21 @@ class ImportMappingView(_DraftStep, FormView):
             return self.form_invalid(form)
         return redirect("contacts:import_group", pk=job.pk)
 
-    def form_invalid(self, form: MappingForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
-
-class ImportGroupView(_DraftStep, FormView):
+class ImportGroupView(_DraftStep):
     """Step 3: the group the contacts go to (an existing one, or one added here), then the import starts."""
 
     template_name = "contacts/import_group.html"
     form_class = ImportGroupForm
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        early = self.load()
-        if early is not None:
-            return early  # type: ignore[return-value]
-        if not services.contact_import_ready(self.object):
+        if self.load() is None and not services.contact_import_ready(self.object):
             messages.info(request, _("Map a column to Phone first."))
             return redirect("contacts:import_mapping", pk=self.object.pk)
         return super().get(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        early = self.load()
-        if early is not None:
-            return early  # type: ignore[return-value]
-        if request.POST.get("add_group"):
+        if self.load() is None and request.POST.get("add_group"):
             group_form = GroupForm(request.POST, prefix="new")
             if group_form.is_valid():
                 try:
@@ -257,11 +234,6 @@ class ImportGroupView(_DraftStep, FormView):
             form_errors(form, error)
             return self.form_invalid(form)
         return redirect("contacts:import_progress", pk=self.object.pk)
-
-    def form_invalid(self, form: ImportGroupForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 class ImportProgressView(PartnerScopedMixin, DetailView):
