@@ -7,38 +7,33 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable
-from typing import Any
 
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.utils.translation import gettext as _
 
-from shortener.models import ShortDomain
-from shortener.services import short_domain_names, short_link_open
+from shortener.services import short_domain_names, short_domain_names_version, short_link_open
 
 SHORT_PATH = re.compile(r"^/([A-Za-z0-9]{4,16})/?$")
-# How long a process answers "is this host a short domain?" from its own copy of the names. Saving a domain
-# clears this process's copy at once and again after commit; other processes see a change within this time.
-LOCAL_SECONDS = 5.0
 
 _local_lock = threading.Lock()
-_local: tuple[frozenset[str], float] | None = None  # the names and when this copy expires (monotonic clock)
+_local: tuple[str, frozenset[str]] | None = None  # this process's copy of the names, and their version
 
 
 def local_short_domain_names() -> frozenset[str]:
-    """The active short domains' names, from this process's copy while it is fresh (no cache round trip)."""
+    """The active short domains' names: this process's copy, while the shared version says it is current.
+
+    Each request costs one cache read of the version (a short string); the names are read from the database
+    only after a change, so a domain created, renamed, switched off or deleted is seen by the next request.
+    """
     global _local
+    version = short_domain_names_version()  # before the names: a change committed meanwhile gives a newer one
     copy = _local
-    now = time.monotonic()
-    if copy is not None and copy[1] > now:
-        return copy[0]
+    if copy is not None and copy[0] == version:
+        return copy[1]
     names = short_domain_names()
     with _local_lock:
-        _local = (names, now + LOCAL_SECONDS)
+        _local = (version, names)
     return names
 
 
@@ -46,13 +41,6 @@ def forget_local_short_domain_names() -> None:
     global _local
     with _local_lock:
         _local = None
-
-
-# A receiver rather than a call in short_domain_save: the admin's edits must clear the copy as well.
-@receiver([post_save, post_delete], sender=ShortDomain, dispatch_uid="shortener-forget-local-names")
-def _short_domain_changed(**kwargs: Any) -> None:
-    forget_local_short_domain_names()
-    transaction.on_commit(forget_local_short_domain_names)
 
 
 class ShortLinkMiddleware:

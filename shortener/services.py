@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import string
+import uuid
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -20,17 +21,33 @@ from tenancy.models import Partner, PortalHost, User
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE = re.compile(r"^[A-Za-z0-9]{4,16}$")
-DOMAINS_CACHE_KEY = "shortener:active-domains"
-DOMAINS_CACHE_SECONDS = 60
+# Every process keeps its own copy of the active short domains' names (the redirect middleware asks about each
+# request's host) and compares this version with the one its copy was read at, so a change is seen at once.
+DOMAINS_VERSION_KEY = "shortener:short-domains-version"
 
 
 def short_domain_names() -> frozenset[str]:
-    """The active short domains' names: every request asks, so they are cached for a minute."""
-    names = cache.get(DOMAINS_CACHE_KEY)
-    if names is None:
-        names = frozenset(ShortDomain.objects.filter(is_active=True).values_list("name", flat=True))
-        cache.set(DOMAINS_CACHE_KEY, names, DOMAINS_CACHE_SECONDS)
-    return frozenset(names)
+    """The active short domains' names, from the database (the middleware keeps them per process, see above)."""
+    return frozenset(ShortDomain.objects.filter(is_active=True).values_list("name", flat=True))
+
+
+def short_domain_names_version() -> str:
+    """The version of the short domains' names: a new one after every change (read it before the names)."""
+    version = cache.get(DOMAINS_VERSION_KEY)
+    if version is None:  # first use, or the cache lost it: any new version makes every process read the names again
+        cache.add(DOMAINS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(DOMAINS_VERSION_KEY)
+    return str(version)
+
+
+def short_domains_changed() -> None:
+    """Give the names a new version: now, and again after commit (a process may read them before it)."""
+
+    def publish() -> None:
+        cache.set(DOMAINS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+    publish()
+    transaction.on_commit(publish)
 
 
 @transaction.atomic
@@ -49,11 +66,8 @@ def short_domain_save(*, domain: ShortDomain, partners: Iterable[Partner], by: U
     chosen = list(partners)
     if any(not partner.path.startswith(owner.path) for partner in chosen):
         raise ValidationError({"partners": _("Choose partners of your own tree.")}, code="partners")
-    domain.save()
+    domain.save()  # the names get a new version (shortener.signals: the Django admin saves domains too)
     domain.partners.set(chosen)
-    # Now for this process, and again after commit in case a request cached the old names meanwhile.
-    cache.delete(DOMAINS_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(DOMAINS_CACHE_KEY))
     return domain
 
 
