@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import render
 from django.utils import timezone, translation
 
@@ -36,6 +37,20 @@ class PortalMiddleware:
         if portal is None and not request.path.startswith(HOST_INDEPENDENT_PREFIXES):
             return render(request, "tenancy/unknown_host.html", {"host": request.get_host()}, status=404)
         return self.get_response(request)
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's, but the language it activates (from the cookie or Accept-Language) ends with the request.
+
+    Django's leaves it active on the thread for whatever runs there next; like UserPreferencesMiddleware, this
+    one gives the thread back as it was.
+    """
+
+    async_capable = False  # __call__ wraps the synchronous path only
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        with translation.override(translation.get_language()):
+            return super().__call__(request)
 
 
 class UserPreferencesMiddleware:

@@ -76,6 +76,7 @@ def test_language_switch_translates_the_shell(tenant: Tenant, cp_client: Client)
     page = cp_client.get("/dashboard").content.decode()
     assert 'lang="es"' in page
     assert "Contactos" in page
+    assert translation.get_language() == "en"  # the language cookie's language ended with the request too
     cp_client.post("/account/language", {"language": "xx"})
     assert User.objects.get(pk=tenant.end_user_user.pk).language == "es"
 
