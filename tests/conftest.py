@@ -11,6 +11,31 @@ HOST_A = "testserver"
 HOST_B = "b.testserver"
 
 
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_fixture_post_finalizer(fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest) -> None:
+    """A transactional test ends by flushing every table, the reference book of the data migration too.
+
+    pytest-django runs transactional tests last, but only within one process's list: xdist's loadfile,
+    loadscope and worksteal hand a worker other files after them. Load the book back for the tests that follow.
+    """
+    if fixturedef.argname != "_django_db_helper" or not _is_transactional(request.node):  # type: ignore[arg-type]
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from billing.models import Country
+    from billing.services import reference_book_load_shipped
+
+    with request.config.stash[blocking_manager_key].unblock():
+        if not Country.objects.exists():
+            reference_book_load_shipped()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_shared_resolver() -> Iterator[None]:
     """Reference-book rows a test makes are rolled back after it: the process's resolver must not keep them."""
