@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contacts import services
 from contacts.models import Contact, ContactField, ContactImport, Group, ImportRowError, StopEntry
-from contacts.services import importer
+from contacts.services import import_parsing, import_writing, importer
 from senders.models import SenderID
 from tenancy.models import Partner, User
 from tests.contacts.factories import csv_upload, make_contact, make_contact_field, make_group, run_import, xlsx_upload
@@ -338,7 +338,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(importer, "BATCH_ROWS", 5)
     monkeypatch.setattr(importer, "FORK_FROM_ROWS", 1)
     children: list[int] = []
-    real_fork = importer.os.fork
+    real_fork = import_parsing.os.fork
 
     def fork() -> int:
         pid = real_fork()
@@ -346,7 +346,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             children.append(pid)
         return pid
 
-    monkeypatch.setattr(importer.os, "fork", fork)
+    monkeypatch.setattr(import_parsing.os, "fork", fork)
     return children
 
 
@@ -392,14 +392,14 @@ def test_a_large_file_is_parsed_in_a_child_process_with_the_same_result(forks: l
 @pytest.mark.django_db(transaction=True)
 def test_a_file_the_child_cannot_read_fails_with_its_reason(forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     company = _alongside_company()
-    real_parse = importer._Importer.parse_batch
+    real_parse = import_parsing.RowParser.parse_batch
 
     def unreadable_after_one_batch(self: Any, rows: list[Any]) -> Any:
         if rows[0][0] > 5:
             raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
         return real_parse(self, rows)
 
-    monkeypatch.setattr(importer._Importer, "parse_batch", unreadable_after_one_batch)
+    monkeypatch.setattr(import_parsing.RowParser, "parse_batch", unreadable_after_one_batch)
     job = run_import(company, csv_upload(PARSED_ALONGSIDE_ROWS), mapping=["phone", "first_name", "field:city"])
     assert len(forks) == 1 and _reaped(forks[0])
     assert (job.status, job.processed_rows, job.created_count) == ("failed", 5, 5)
@@ -428,14 +428,14 @@ def test_a_failing_write_stops_the_child_and_the_import(forks: list[int], monkey
 def _in_the_child_from_the_second_batch(monkeypatch: pytest.MonkeyPatch, then: Any) -> None:
     """The forked process parses the first batch, then does ``then()`` instead of the second one."""
     parent = os.getpid()
-    real_parse = importer._Importer.parse_batch
+    real_parse = import_parsing.RowParser.parse_batch
 
     def parse_batch(self: Any, rows: list[Any]) -> Any:
         if os.getpid() != parent and rows[0][0] > 5:
             then()
         return real_parse(self, rows)
 
-    monkeypatch.setattr(importer._Importer, "parse_batch", parse_batch)
+    monkeypatch.setattr(import_parsing.RowParser, "parse_batch", parse_batch)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -454,7 +454,7 @@ def test_a_child_that_dies_while_its_pipe_stays_open_fails_the_import(
     forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No end of file reaches the writer (another process holds the pipe): the child's exit status tells."""
-    real_pipe = importer.Pipe
+    real_pipe = import_parsing.Pipe
     held: list[int] = []
 
     def pipe_held_open(duplex: bool) -> Any:
@@ -462,9 +462,9 @@ def test_a_child_that_dies_while_its_pipe_stays_open_fails_the_import(
         held.append(os.dup(sender.fileno()))
         return receiver, sender
 
-    monkeypatch.setattr(importer, "Pipe", pipe_held_open)
-    monkeypatch.setattr(importer, "PARSER_CHECK_EVERY", 0.01)
-    monkeypatch.setattr(importer, "PARSER_SILENCE_LIMIT", 120.0)  # far longer than the test takes
+    monkeypatch.setattr(import_parsing, "Pipe", pipe_held_open)
+    monkeypatch.setattr(import_parsing, "PARSER_CHECK_EVERY", 0.01)
+    monkeypatch.setattr(import_parsing, "PARSER_SILENCE_LIMIT", 120.0)  # far longer than the test takes
     company = _alongside_company()
     _in_the_child_from_the_second_batch(monkeypatch, lambda: os._exit(3))
     try:
@@ -481,8 +481,8 @@ def test_a_child_that_dies_while_its_pipe_stays_open_fails_the_import(
 def test_a_child_that_stops_sending_is_killed_and_fails_the_import(
     forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "PARSER_CHECK_EVERY", 0.01)
-    monkeypatch.setattr(importer, "PARSER_SILENCE_LIMIT", 0.2)
+    monkeypatch.setattr(import_parsing, "PARSER_CHECK_EVERY", 0.01)
+    monkeypatch.setattr(import_parsing, "PARSER_SILENCE_LIMIT", 0.2)
     company = _alongside_company()
     _in_the_child_from_the_second_batch(monkeypatch, signal.pause)  # until it is killed
     job = run_import(company, csv_upload(PARSED_ALONGSIDE_ROWS), mapping=["phone", "first_name", "field:city"])
@@ -499,7 +499,7 @@ def test_without_a_child_process_the_file_is_parsed_inline(monkeypatch: pytest.M
     def no_fork() -> int:
         raise OSError("Resource temporarily unavailable")
 
-    monkeypatch.setattr(importer.os, "fork", no_fork)
+    monkeypatch.setattr(import_parsing.os, "fork", no_fork)
     company = _alongside_company()
     job = run_import(company, csv_upload(PARSED_ALONGSIDE_ROWS), mapping=["phone", "first_name", "field:city"])
     assert (job.status, job.created_count, job.skipped_count, job.invalid_count) == ("completed", 23, 1, 2)
@@ -507,7 +507,7 @@ def test_without_a_child_process_the_file_is_parsed_inline(monkeypatch: pytest.M
 
 def test_inside_a_transaction_the_file_is_parsed_inline(company: Partner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importer, "FORK_FROM_ROWS", 1)
-    monkeypatch.setattr(importer.os, "fork", lambda: pytest.fail("forked inside a transaction"))
+    monkeypatch.setattr(import_parsing.os, "fork", lambda: pytest.fail("forked inside a transaction"))
     job = run_import(company, csv_upload([["Phone"], ["34600000001"], ["34600000002"]]), mapping=["phone"])
     assert (job.status, job.created_count) == ("completed", 2)
 
@@ -515,14 +515,14 @@ def test_inside_a_transaction_the_file_is_parsed_inline(company: Partner, monkey
 def test_a_number_added_by_someone_else_during_the_import_is_updated(
     company: Partner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_init = importer._Importer.__init__
+    real_init = import_writing.BatchWriter.__init__
     group = make_group(company, "Imported")
 
-    def someone_adds_a_number(self: Any, contact_import: ContactImport) -> None:
-        real_init(self, contact_import)  # the partner's numbers are known now, then someone adds one
+    def someone_adds_a_number(self: Any, contact_import: ContactImport, required: list[ContactField]) -> None:
+        real_init(self, contact_import, required)  # the partner's numbers are known now, then someone adds one
         make_contact(company, [make_group(company, "Other")], phone="34600000002", first_name="Old")
 
-    monkeypatch.setattr(importer._Importer, "__init__", someone_adds_a_number)
+    monkeypatch.setattr(import_writing.BatchWriter, "__init__", someone_adds_a_number)
     rows = [["Phone", "First name"], ["34600000001", "Ana"], ["34600000002", "Bea"], ["34600000003", "Cid"]]
     job = run_import(company, csv_upload(rows), mapping=["phone", "first_name"], group=group)
     assert (job.status, job.created_count, job.updated_count) == ("completed", 2, 1)
