@@ -23,15 +23,9 @@ from django.utils.translation import gettext as _
 from billing.models import Country, Network
 from billing.services.reference import ResolvedNumber, resolve_number
 from campaigns.models import Campaign
-from campaigns.services import (
-    ALIASES,
-    MissingValue,
-    _file_rows,
-    _move,
-    campaign_contents,
-    render,
-    split_numbers,
-)
+from campaigns.services import ALIASES, MissingValue, campaign_contents, render, split_numbers
+from campaigns.services.files import _file_rows
+from campaigns.services.lifecycle import _move
 from contacts import selectors as contact_selectors
 from contacts.models import StopEntry
 from messaging import services as messaging
