@@ -92,11 +92,14 @@ class SetupView(WizardMixin, FormView):
         form = kwargs.setdefault("form", self.get_form())
         whatsapp = str(form["whatsapp_template"].value() or "")
         chosen = Channel.WHATSAPP in (form["channels"].value() or [])
+        fixed_link = template_data.get(whatsapp, {}).get("short_link") if chosen else None
+        if fixed_link and "short_domain" in form.fields:
+            form.fields["short_domain"].widget.attrs["disabled"] = True  # not posted (the script keeps this up)
         return super().get_context_data(
             **variable_context(partner),
             template_data=template_data,
             short_links=short_link_data(partner, self.campaign.short_link if self.campaign is not None else None),
-            whatsapp_short_link=template_data.get(whatsapp, {}).get("short_link") if chosen else None,
+            whatsapp_short_link=fixed_link,
             **self.wizard_context(),
             **kwargs,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -331,6 +332,8 @@ def test_a_short_link_in_the_whatsapp_template_serves_every_channel(
     response = cp_client.post("/campaigns/new", cascade_data(domain, template))
     assert response.status_code == 200
     assert "The WhatsApp template already has the short link" in response.content.decode()
+    select = re.search(r"<select name=\"short_domain\"[^>]*>", response.content.decode())
+    assert select is not None and " disabled " in select[0]  # not posted again
     assert ShortLink.objects.count() == links and Campaign.objects.count() == 2
     response = cp_client.post("/campaigns/new", cascade_data(None, template))
     assert response.status_code == 302
