@@ -13,6 +13,7 @@ import os
 import signal
 import time
 from collections.abc import Generator, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing.connection import Connection, Pipe
@@ -247,7 +248,8 @@ class ParserProcess:
     def __init__(self, pid: int, job_pk: int) -> None:
         self.pid = pid
         self.job_pk = job_pk
-        self.status: int | None = None  # its wait status, once reaped
+        self.reaped = False
+        self.status: int | None = None  # its wait status, once reaped here
 
     def receive(self, receiver: Connection) -> Batch | BaseException | None:
         """The next item it sent; raises ``ParserStopped`` if it died, or sent nothing for too long."""
@@ -280,19 +282,27 @@ class ParserProcess:
 
     def exited(self) -> bool:
         """Whether it has ended (and then it is reaped)."""
-        if self.status is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.status = status
-        return self.status is not None
+        if not self.reaped:
+            self._wait(os.WNOHANG)
+        return self.reaped
 
     def end(self, *, kill: bool) -> None:
         """Reap it, killed first unless it finished (it never outlives the import, nor stays a zombie)."""
-        if self.status is not None:
-            return
+        if self.reaped:
+            return  # its pid may be another process's by now: never signal it
         if kill:
-            os.kill(self.pid, signal.SIGKILL)
-        _pid, self.status = os.waitpid(self.pid, 0)
+            with suppress(ProcessLookupError):  # gone unseen (see _wait)
+                os.kill(self.pid, signal.SIGKILL)
+        self._wait(0)
+
+    def _wait(self, options: int) -> None:
+        try:
+            pid, status = os.waitpid(self.pid, options)
+        except ChildProcessError:  # reaped already, by a SIGCHLD handler that ignores children
+            self.reaped = True
+            return
+        if pid:
+            self.reaped, self.status = True, status
 
     def _died(self) -> ParserStopped:
         how = "the pipe closed"
