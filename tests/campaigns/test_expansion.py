@@ -176,7 +176,7 @@ def test_a_text_left_empty_by_strip_mode_skips_the_recipient(
 def test_a_file_is_read_once_per_expansion_call_and_resumes_at_the_cursor(
     world: World, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rows = [["Phone", "Message"], *([f"3460000001{index}", f"Hello {index}"] for index in range(7))]
+    rows = [["Phone", "Message"], *([f"3460000001{index}", f"Hello {index}"] for index in range(9))]
     rows.insert(4, ["34600000010", "again"])  # the number of the first row once more: a duplicate in a later chunk
     campaign = draft(world, source=Campaign.Source.FILE, steps=[sms_step("unused")])
     services.campaign_set_file(campaign=campaign, upload=csv_upload(rows, name="run.csv"))
@@ -199,9 +199,13 @@ def test_a_file_is_read_once_per_expansion_call_and_resumes_at_the_cursor(
     assert (len(opened), campaign.expand_cursor, campaign.expanded) == (1, 6, False)
     assert Message.objects.filter(campaign_id=campaign.pk).count() == 5
 
+    assert expansion.campaign_expand_chunk(campaign_id=campaign.pk) is True  # one chunk on its own opens the file
+    campaign.refresh_from_db()
+    assert (len(opened), campaign.expand_cursor, Message.objects.filter(campaign_id=campaign.pk).count()) == (2, 8, 7)
+
     assert expansion.campaign_expand(campaign_id=campaign.pk, budget=100) is False
     campaign.refresh_from_db()
-    assert (len(opened), campaign.expand_cursor, campaign.expanded) == (2, 8, True)
+    assert (len(opened), campaign.expand_cursor, campaign.expanded) == (3, 10, True)
     texts = sorted(Message.objects.filter(campaign_id=campaign.pk).values_list("recipient", "text"))
-    assert texts == [(f"3460000001{index}", f"Hello {index}") for index in range(7)]
-    assert counters(campaign) == (8, 7, 0, 1, 0, 0)
+    assert texts == [(f"3460000001{index}", f"Hello {index}") for index in range(9)]
+    assert counters(campaign) == (10, 9, 0, 1, 0, 0)
