@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from tests.factories import Tenant, make_tenant
+from tests.factories import Sibling, Tenant, make_sibling, make_tenant
 
 HOST_A = "testserver"
 HOST_B = "b.testserver"
@@ -70,6 +70,11 @@ def tenant(db: None) -> Tenant:
 @pytest.fixture
 def tenant_b(db: None) -> Tenant:
     return make_tenant("Beta", HOST_B)
+
+
+@pytest.fixture
+def sibling(tenant: Tenant) -> Sibling:
+    return make_sibling(tenant)
 
 
 def signed_in(user: object, host: str = HOST_A) -> Client:

@@ -82,6 +82,29 @@ def make_tenant(label: str, host: str) -> Tenant:
     )
 
 
+@dataclass
+class Sibling:
+    """A second reseller beside ``tenant.reseller``, with an end user and a portal: neither may see the other."""
+
+    reseller: Partner
+    end_user: Partner
+    reseller_user: User
+    end_user_user: User
+    portal: Portal
+
+
+def make_sibling(tenant: Tenant) -> Sibling:
+    reseller = make_partner(tenant.owner, Partner.Kind.RESELLER, name="Sibling Reseller")
+    end_user = make_partner(reseller, name="Sibling Company")
+    return Sibling(
+        reseller=reseller,
+        end_user=end_user,
+        reseller_user=make_user(reseller, email="reseller@sibling.test"),
+        end_user_user=make_user(end_user, email="user@sibling.test"),
+        portal=make_portal(reseller, "sibling.example.test", brand_name="Sibling Brand"),
+    )
+
+
 def make_custom_field(partner: Partner, **fields: Any) -> CustomField:
     fields.setdefault("form", CustomField.Form.REGISTRATION)
     fields.setdefault("label", f"Field {next(_seq)}")

@@ -7,8 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tenancy.models import CustomField
-from tests.adminpanel.conftest import Sibling
-from tests.factories import Tenant, make_custom_field
+from tests.factories import Sibling, Tenant, make_custom_field
 
 LIST = reverse("adminpanel:custom_field_list")
 CREATE = reverse("adminpanel:custom_field_create")

@@ -8,8 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tenancy.models import Partner
-from tests.adminpanel.conftest import Sibling
-from tests.factories import Tenant, make_partner
+from tests.factories import Sibling, Tenant, make_partner
 
 LIST = reverse("adminpanel:partner_list")
 CREATE = reverse("adminpanel:partner_create")

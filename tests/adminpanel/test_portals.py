@@ -11,8 +11,7 @@ from django.urls import reverse
 from PIL import Image
 
 from tenancy.models import Portal, PortalHost
-from tests.adminpanel.conftest import Sibling
-from tests.factories import Tenant, make_portal
+from tests.factories import Sibling, Tenant, make_portal
 
 LIST = reverse("adminpanel:portal_list")
 CREATE = reverse("adminpanel:portal_create")

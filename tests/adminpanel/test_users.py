@@ -9,8 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tenancy.models import Partner, User
-from tests.adminpanel.conftest import Sibling
-from tests.factories import Tenant, make_partner, make_user
+from tests.factories import Sibling, Tenant, make_partner, make_user
 
 LIST = reverse("adminpanel:user_list")
 CREATE = reverse("adminpanel:user_create")

@@ -8,7 +8,6 @@ import pytest
 from billing import services
 from billing.models import BillingChannel, BillingMode, Country, Network, Pack, Rate, RatePlan
 from tenancy.models import Partner
-from tests.adminpanel.conftest import sibling  # noqa: F401 - a fixture these tests share
 from tests.factories import Tenant
 
 D = Decimal

@@ -12,10 +12,9 @@ from django.urls import reverse
 
 from billing import services
 from billing.models import Audience, Network, Pack, RatePlan, Subscription, TopUpRequest, Transaction
-from tests.adminpanel.conftest import Sibling
 from tests.billing.conftest import Book, D, fund, make_pack, make_plan
 from tests.conftest import signed_in
-from tests.factories import Tenant, make_partner
+from tests.factories import Sibling, Tenant, make_partner
 
 LIST_PAGES = [
     "adminpanel:network_list",

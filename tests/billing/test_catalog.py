@@ -10,9 +10,8 @@ from django.utils import timezone
 from billing import selectors, services
 from billing.models import Audience, Subscription, Transaction, TransactionType
 from tenancy.models import Partner
-from tests.adminpanel.conftest import Sibling
 from tests.billing.conftest import Book, D, assert_ledger_matches, fund, make_pack, make_plan
-from tests.factories import Tenant, make_partner
+from tests.factories import Sibling, Tenant, make_partner
 
 
 def test_pack_purchase_debits_the_balance_and_starts_the_subscription(tenant: Tenant, book: Book) -> None:

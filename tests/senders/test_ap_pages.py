@@ -12,8 +12,7 @@ from senders.models import SenderID, SenderIDRequest
 from tenancy import approvals
 from tenancy.models import ApprovalRequest, Channel
 from tests.conftest import signed_in
-from tests.factories import Tenant, approve_sender_request, make_sender_id, make_sender_request, pdf_upload
-from tests.senders.conftest import Sibling
+from tests.factories import Sibling, Tenant, approve_sender_request, make_sender_id, make_sender_request, pdf_upload
 
 EVENTS = reverse("adminpanel:sender_events")
 SENDERS = reverse("adminpanel:sender_list")

@@ -14,6 +14,7 @@ from tenancy import approvals
 from tenancy.models import ApprovalRequest, Channel, CustomField
 from tests.conftest import signed_in
 from tests.factories import (
+    Sibling,
     Tenant,
     approve_sender_request,
     make_custom_field,
@@ -22,7 +23,7 @@ from tests.factories import (
     pdf_upload,
     png_upload,
 )
-from tests.senders.conftest import Sibling, stored_files
+from tests.senders.conftest import stored_files
 
 LIST = reverse("senders:list")
 REQUEST = reverse("senders:request")

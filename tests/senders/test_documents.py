@@ -6,8 +6,7 @@ from django.urls import reverse
 
 from tenancy.models import Channel
 from tests.conftest import HOST_B, signed_in
-from tests.factories import Tenant, make_sender_document, make_sender_request, png_upload, whatsapp_details
-from tests.senders.conftest import Sibling
+from tests.factories import Sibling, Tenant, make_sender_document, make_sender_request, png_upload, whatsapp_details
 
 
 def test_documents_download_for_the_requester_and_the_partners_above_only(

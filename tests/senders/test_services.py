@@ -18,6 +18,7 @@ from senders.storage import PrivateFileSystemStorage
 from tenancy import approvals
 from tenancy.models import ApprovalRequest, ApprovalStep, Channel
 from tests.factories import (
+    Sibling,
     Tenant,
     approve_sender_request,
     make_sender_id,
@@ -26,7 +27,7 @@ from tests.factories import (
     png_upload,
     whatsapp_details,
 )
-from tests.senders.conftest import Sibling, stored_files
+from tests.senders.conftest import stored_files
 
 START = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
