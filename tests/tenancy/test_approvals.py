@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,10 +29,11 @@ class RecordingHandler:
 
 
 @pytest.fixture
-def handler() -> RecordingHandler:
+def handler() -> Iterator[RecordingHandler]:
     recording = RecordingHandler()
     approvals.register("test", recording)
-    return recording
+    yield recording
+    del approvals._registry.handlers["test"]  # the process's registry outlives the test
 
 
 def test_chain_request_climbs_to_the_owner_who_decides(tenant: Tenant, handler: RecordingHandler) -> None:
