@@ -14,11 +14,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import FormView
+from django.views.generic.detail import SingleObjectMixin
 
 from contacts import selectors
 from contacts.forms import ContactFilterForm
 from contacts.models import Contact, ContactField
 from tenancy.models import Partner, User
+from tenancy.views import PartnerScopedMixin
 
 MAX_CHECKED_IDS = 1000
 
@@ -30,6 +33,18 @@ class BadRequestOnInvalidMixin:
         response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
         response.status_code = 400
         return response
+
+
+class PartnerObjectFormView(PartnerScopedMixin, SingleObjectMixin, FormView):  # type: ignore[misc]
+    """A form about one row of the signed-in partner, loaded as ``self.object`` before GET and POST."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
 
 
 def partner_of(request: HttpRequest) -> Partner:

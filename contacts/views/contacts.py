@@ -27,6 +27,7 @@ from contacts.values import Column
 from contacts.views.common import (
     BadRequestOnInvalidMixin,
     ContactPaginator,
+    PartnerObjectFormView,
     back_to,
     contact_fields,
     filtered_contacts,
@@ -179,21 +180,10 @@ class ContactCreateView(_ContactFormMixin, FormView):
         return redirect("contacts:list")
 
 
-class ContactUpdateView(_ContactFormMixin, PartnerScopedMixin, SingleObjectMixin, FormView):
+class ContactUpdateView(_ContactFormMixin, PartnerObjectFormView):
     model = Contact
     form_class = ContactForm
     context_object_name = "contact"
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        return super().dispatch(request, *args, **kwargs)
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        return super().post(request, *args, **kwargs)
 
     def get_initial(self) -> dict[str, Any]:
         contact: Contact = self.object

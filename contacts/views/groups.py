@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
-from django.views.generic.detail import SingleObjectMixin
 
 from contacts import selectors, services
 from contacts.downloads import contacts_xlsx
@@ -23,6 +22,7 @@ from contacts.forms import GroupFilterForm, GroupForm
 from contacts.models import Contact, Group
 from contacts.views.common import (
     BadRequestOnInvalidMixin,
+    PartnerObjectFormView,
     back_to,
     checked_ids,
     partner_of,
@@ -83,19 +83,11 @@ class GroupCreateView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
         return back_to(self.request, reverse("contacts:groups"))
 
 
-class GroupUpdateView(BadRequestOnInvalidMixin, PartnerScopedMixin, SingleObjectMixin, FormView):
+class GroupUpdateView(BadRequestOnInvalidMixin, PartnerObjectFormView):
     model = Group
     template_name = "contacts/group_form.html"
     form_class = GroupForm
     context_object_name = "group"
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        return super().post(request, *args, **kwargs)
 
     def get_initial(self) -> dict[str, Any]:
         return {"name": self.object.name, "description": self.object.description}
