@@ -47,6 +47,16 @@ def _fresh_shared_resolver() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_routing_caches() -> None:
+    """Ids come back after a test's rollback: the process's routes, vendors and partners' owners of an earlier test
+    must not answer for this one's (``routing.clear_cache`` leaves the owners, which never change in production)."""
+    from messaging import routing
+
+    routing.clear_cache()
+    routing._roots.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_outbound_http(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any un-mocked outbound connection from the default suite fails the test."""
     import socket
