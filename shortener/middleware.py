@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from shortener.services import short_domain_names, short_domain_names_version, short_link_open
 
 SHORT_PATH = re.compile(r"^/([A-Za-z0-9]{4,16})/?$")
+# The API and vendor webhooks are never short links: their hot paths skip the host check and its cache read.
+NEVER_SHORT_PREFIXES = ("/api/", "/hooks/")
 
 _local_lock = threading.Lock()
 _local: tuple[str, frozenset[str]] | None = None  # this process's copy of the names, and their version
@@ -48,6 +50,8 @@ class ShortLinkMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(NEVER_SHORT_PREFIXES):
+            return self.get_response(request)
         name = request.get_host().rsplit(":", 1)[0].strip("[]").lower()
         if name not in local_short_domain_names():
             return self.get_response(request)

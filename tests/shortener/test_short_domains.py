@@ -136,3 +136,18 @@ def test_the_names_are_read_again_only_after_a_change(
     make_short_domain(tenant.owner, name="go.other.test")
     assert is_short_domain("go.other.test") and is_short_domain("go.example.test")
     assert len(reads) == 3
+
+
+def test_api_and_webhook_requests_skip_the_short_domain_check(
+    domain: ShortDomain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks: list[str] = []
+    real = middleware.short_domain_names_version
+    monkeypatch.setattr(middleware, "short_domain_names_version", lambda: checks.append("version") or real())
+    assert (
+        Client(HTTP_HOST="testserver").post("/api/send_sms", "[]", content_type="application/json").status_code == 401
+    )
+    assert Client(HTTP_HOST="testserver").post("/hooks/vendors/none/dlr").status_code == 404
+    assert checks == []
+    assert is_short_domain("go.example.test")
+    assert checks == ["version"]
