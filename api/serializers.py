@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from rest_framework import serializers
 
+from api.authentication import api_auth
 from api.models import ApiKey, Expiration
 from billing.models import Transaction
 from messaging.models import Message
 from senders.models import SenderID
 from tenancy.models import Channel
+
+
+class PartnerPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """The id of a row of the API key's partner; ``queryset`` (empty) names the model, rows of others do not exist."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        model = self.queryset.model
+        request = self.context.get("request")
+        if request is None or request.auth is None:
+            return model.objects.none()
+        return model.objects.for_partner(api_auth(request).partner)
 
 
 class ApiKeySerializer(serializers.ModelSerializer):

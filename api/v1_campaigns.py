@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.authentication import api_auth
+from api.serializers import PartnerPrimaryKeyField
 from campaigns import selectors as campaign_selectors
 from campaigns import services as campaign_services
 from campaigns.models import Campaign
@@ -40,7 +41,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     acceptMO = serializers.BooleanField(source="accept_mo", required=False, default=False)  # noqa: N815
     source = serializers.ChoiceField(choices=[Campaign.Source.GROUPS, Campaign.Source.MANUAL])
     numbers = serializers.CharField(source="manual_numbers", required=False, allow_blank=True, default="")
-    groupIds = serializers.PrimaryKeyRelatedField(  # noqa: N815
+    groupIds = PartnerPrimaryKeyField(  # noqa: N815
         source="groups", many=True, queryset=Group.objects.none(), required=False
     )
     sendAt = serializers.DateTimeField(source="send_at", required=False, allow_null=True)  # noqa: N815
@@ -56,13 +57,6 @@ class CampaignSerializer(serializers.ModelSerializer):
                   "notifyEmails", "error", "createdAt", "startedAt", "finishedAt"]  # fmt: skip
         read_only_fields = ["status", "error"]
         extra_kwargs = {"name": {"required": False}}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.auth is not None:
-            field = self.fields["groupIds"]
-            field.child_relation.queryset = Group.objects.for_partner(api_auth(request).partner)  # type: ignore[attr-defined]
 
 
 class StatsSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from api.authentication import api_auth
 from api.schema import XLSX_RESPONSE
+from api.serializers import PartnerPrimaryKeyField
 from contacts import services as contact_services
 from contacts.downloads import contacts_xlsx
 from contacts.models import Contact, Group, StopEntry
@@ -23,7 +24,7 @@ from tenancy.models import User
 
 
 class GroupSerializer(serializers.ModelSerializer):
-    parentId = serializers.PrimaryKeyRelatedField(  # noqa: N815
+    parentId = PartnerPrimaryKeyField(  # noqa: N815
         source="parent", queryset=Group.objects.none(), required=False, allow_null=True
     )
     createdAt = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
@@ -32,19 +33,13 @@ class GroupSerializer(serializers.ModelSerializer):
         model = Group
         fields = ["id", "name", "description", "parentId", "createdAt"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.auth is not None:
-            self.fields["parentId"].queryset = Group.objects.for_partner(api_auth(request).partner)  # type: ignore[attr-defined]
-
 
 class ContactSerializer(serializers.ModelSerializer):
     firstName = serializers.CharField(source="first_name", required=False, allow_blank=True)  # noqa: N815
     lastName = serializers.CharField(source="last_name", required=False, allow_blank=True)  # noqa: N815
     birthDate = serializers.DateField(source="birth_date", required=False, allow_null=True)  # noqa: N815
     customValues = serializers.DictField(source="custom_values", required=False)  # noqa: N815
-    groupIds = serializers.PrimaryKeyRelatedField(  # noqa: N815
+    groupIds = PartnerPrimaryKeyField(  # noqa: N815
         source="groups", many=True, queryset=Group.objects.none()
     )
     createdAt = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
@@ -53,13 +48,6 @@ class ContactSerializer(serializers.ModelSerializer):
         model = Contact
         fields = ["id", "phone", "firstName", "lastName", "birthDate", "gender", "comment", "customValues",
                   "groupIds", "createdAt"]  # fmt: skip
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.auth is not None:
-            field = self.fields["groupIds"]
-            field.child_relation.queryset = Group.objects.for_partner(api_auth(request).partner)  # type: ignore[attr-defined]
 
 
 class ContactFilter(django_filters.FilterSet):
@@ -163,20 +151,12 @@ class StopEntrySerializer(serializers.ModelSerializer):
 
 class StopListAddSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32)
-    senderIds = serializers.PrimaryKeyRelatedField(  # noqa: N815
+    senderIds = PartnerPrimaryKeyField(  # noqa: N815
         many=True, queryset=SenderID.objects.none(), required=False, help_text="Leave out to block every sender ID."
     )
-    groupId = serializers.PrimaryKeyRelatedField(  # noqa: N815
+    groupId = PartnerPrimaryKeyField(  # noqa: N815
         queryset=Group.objects.none(), required=False, allow_null=True, help_text="For a number not in contacts."
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.auth is not None:
-            partner = api_auth(request).partner
-            self.fields["senderIds"].child_relation.queryset = SenderID.objects.for_partner(partner)  # type: ignore[attr-defined]
-            self.fields["groupId"].queryset = Group.objects.for_partner(partner)  # type: ignore[attr-defined]
 
 
 class StopListViewSet(viewsets.ReadOnlyModelViewSet[StopEntry]):

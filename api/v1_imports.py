@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from api.authentication import api_auth
 from api.errors import api_field_names
+from api.serializers import PartnerPrimaryKeyField
 from billing.models import Country
 from contacts import files
 from contacts import services as contact_services
@@ -108,7 +109,7 @@ class ConfigureSerializer(serializers.Serializer):
     stopListAction = serializers.ChoiceField(  # noqa: N815
         choices=ContactImport.StopListAction.choices, default=ContactImport.StopListAction.EXCLUDE
     )
-    senderIds = serializers.PrimaryKeyRelatedField(  # noqa: N815
+    senderIds = PartnerPrimaryKeyField(  # noqa: N815
         many=True, queryset=SenderID.objects.none(), required=False, help_text="For the block and unblock actions."
     )
     allSenderIds = serializers.BooleanField(required=False, default=False)  # noqa: N815
@@ -125,27 +126,14 @@ class ConfigureSerializer(serializers.Serializer):
         help_text="ISO code of the country of numbers written without a country code.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.auth is not None:
-            field = self.fields["senderIds"]
-            field.child_relation.queryset = SenderID.objects.for_partner(api_auth(request).partner)  # type: ignore[attr-defined]
-
 
 class StartSerializer(serializers.Serializer):
-    groupId = serializers.PrimaryKeyRelatedField(  # noqa: N815
+    groupId = PartnerPrimaryKeyField(  # noqa: N815
         queryset=Group.objects.none(), required=False, allow_null=True, help_text="The group the contacts go to."
     )
     newGroup = serializers.CharField(  # noqa: N815
         required=False, allow_blank=False, max_length=100, help_text="Or: the name of a new group to create."
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.auth is not None:
-            self.fields["groupId"].queryset = Group.objects.for_partner(api_auth(request).partner)  # type: ignore[attr-defined]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if bool(attrs.get("groupId")) == bool(attrs.get("newGroup")):

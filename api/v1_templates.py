@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from api.authentication import api_auth
 from api.errors import api_field_names
+from api.serializers import PartnerPrimaryKeyField
 from campaigns import services as campaign_services
 from campaigns.models import MAX_WA_BUTTONS, MessageTemplate, Moderation
 from senders.models import SenderID
@@ -44,7 +45,7 @@ class ButtonSerializer(serializers.Serializer):
 
 
 class TemplateSerializer(serializers.ModelSerializer):
-    senderId = serializers.PrimaryKeyRelatedField(  # noqa: N815
+    senderId = PartnerPrimaryKeyField(  # noqa: N815
         source="sender", queryset=SenderID.objects.none(), required=False, allow_null=True
     )
     imageUrl = serializers.URLField(source="image_url", required=False, allow_blank=True, max_length=500)  # noqa: N815
@@ -83,12 +84,6 @@ class TemplateSerializer(serializers.ModelSerializer):
                   "buttons", "codeVariable", "codeExpiryMinutes", "scheduledFor", "moderation", "declineReason",
                   "createdAt", "updatedAt"]  # fmt: skip
         extra_kwargs = {"text": {"required": False}, "purpose": {"required": False}, "language": {"required": False}}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.auth is not None:
-            self.fields["senderId"].queryset = SenderID.objects.for_partner(api_auth(request).partner)  # type: ignore[attr-defined]
 
     def validate_channel(self, channel: str) -> str:
         request = self.context.get("request")
