@@ -58,40 +58,38 @@ class CustomFieldListView(FilteredListView):
         return super().get_context_data(inherited=list(inherited), **kwargs)
 
 
-class CustomFieldCreateView(SectionMixin, AdminPanelMixin, ServiceFormMixin, CreateView):
-    model = CustomField
+class CustomFieldFormMixin(SectionMixin, ServiceFormMixin):
     section = "custom_fields"
-    template_name = "adminpanel/custom_field_form.html"
-    form_class = CustomFieldForm
-    success_url = reverse_lazy("adminpanel:custom_field_list")
     success_message = gettext_lazy("Field %(object)s is saved.")
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        partner = caller_partner(self.request)
-        return {**super().get_form_kwargs(), "instance": CustomField(partner=partner), "partner": partner}
 
     def perform(self, form: CustomFieldForm) -> CustomField:
         return services.custom_field_save(field=form.save(commit=False), by=caller_user(self.request))
 
 
-class CustomFieldEditView(OwnRowEditMixin, SectionMixin, SubtreeScopedMixin, ServiceFormMixin, UpdateView):
-    """Own fields are edited; a field of a partner below is shown read-only."""
-
+class CustomFieldCreateView(CustomFieldFormMixin, AdminPanelMixin, CreateView):
     model = CustomField
-    section = "custom_fields"
     template_name = "adminpanel/custom_field_form.html"
     form_class = CustomFieldForm
     success_url = reverse_lazy("adminpanel:custom_field_list")
-    success_message = gettext_lazy("Field %(object)s is saved.")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        partner = caller_partner(self.request)
+        return {**super().get_form_kwargs(), "instance": CustomField(partner=partner), "partner": partner}
+
+
+class CustomFieldEditView(OwnRowEditMixin, CustomFieldFormMixin, SubtreeScopedMixin, UpdateView):
+    """Own fields are edited; a field of a partner below is shown read-only."""
+
+    model = CustomField
+    template_name = "adminpanel/custom_field_form.html"
+    form_class = CustomFieldForm
+    success_url = reverse_lazy("adminpanel:custom_field_list")
 
     def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().select_related("partner")
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "partner": self.object.partner}
-
-    def perform(self, form: CustomFieldForm) -> CustomField:
-        return services.custom_field_save(field=form.save(commit=False), by=caller_user(self.request))
 
 
 class CustomFieldDeleteView(SectionMixin, SubtreeScopedMixin, DetailView):
