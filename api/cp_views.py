@@ -18,21 +18,14 @@ from api import services
 from api.forms import ApiKeyForm, CallbackSettingsForm, MoRouteForm
 from api.models import ApiKey, MoRoute
 from api.send_sms import MAX_RECIPIENTS
-from tenancy.models import Partner, User
-from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
-
-
-def _partner(request: HttpRequest) -> Partner:
-    partner: Partner = request.partner  # type: ignore[attr-defined]
-    return partner
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+from tenancy.views import (
+    BadRequestOnInvalidMixin,
+    CampaignPortalMixin,
+    PartnerScopedMixin,
+    apply_service_error,
+    caller_partner,
+    caller_user,
+)
 
 
 class ApiKeyListView(PartnerScopedMixin, ListView):
@@ -41,34 +34,28 @@ class ApiKeyListView(PartnerScopedMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[ApiKey]:
-        return ApiKey.objects.live().for_partner(_partner(self.request)).order_by("-created_at", "-pk")
+        return ApiKey.objects.live().for_partner(caller_partner(self.request)).order_by("-created_at", "-pk")
 
 
-class ApiKeyCreateView(CampaignPortalMixin, FormView):
+class ApiKeyCreateView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
     template_name = "api/key_form.html"
     form_class = ApiKeyForm
 
     def form_valid(self, form: ApiKeyForm) -> HttpResponse:
-        user: User = self.request.user  # type: ignore[assignment]
         try:
             issued = services.api_key_create(
-                partner=_partner(self.request),
-                by=user,
+                partner=caller_partner(self.request),
+                by=caller_user(self.request),
                 name=form.cleaned_data["name"],
                 expiration=form.cleaned_data["expiration"],
                 callback_url=form.cleaned_data["callback_url"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         # Rendered, not redirected: the secret must never travel in a URL or stay in the session.
         response = render(self.request, "api/key_created.html", {"issued": issued})
         response["Cache-Control"] = "no-store"
-        return response
-
-    def form_invalid(self, form: ApiKeyForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
         return response
 
 
@@ -77,7 +64,7 @@ class _KeyAction(PartnerScopedMixin, SingleObjectMixin, View):
     http_method_names = ["post"]
 
     def get_queryset(self) -> QuerySet[ApiKey]:
-        return ApiKey.objects.live().for_partner(_partner(self.request))
+        return ApiKey.objects.live().for_partner(caller_partner(self.request))
 
 
 class ApiKeyRefreshView(_KeyAction):
@@ -95,35 +82,30 @@ class ApiKeyRemoveView(_KeyAction):
         return redirect("api_connections:keys")
 
 
-class CallbackSettingsView(CampaignPortalMixin, FormView):
+class CallbackSettingsView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
     template_name = "api/callbacks.html"
     form_class = CallbackSettingsForm
 
     def get_initial(self) -> dict[str, Any]:
-        return {"default_mo_url": services.callback_settings_for(_partner(self.request)).default_mo_url}
+        return {"default_mo_url": services.callback_settings_for(caller_partner(self.request)).default_mo_url}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        routes = MoRoute.objects.for_partner(_partner(self.request)).prefetch_related("sender_ids")
+        routes = MoRoute.objects.for_partner(caller_partner(self.request)).prefetch_related("sender_ids")
         return super().get_context_data(routes=routes, **kwargs)
 
     def form_valid(self, form: CallbackSettingsForm) -> HttpResponse:
         try:
             services.callback_settings_save(
-                partner=_partner(self.request), default_mo_url=form.cleaned_data["default_mo_url"]
+                partner=caller_partner(self.request), default_mo_url=form.cleaned_data["default_mo_url"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The default MO callback URL is saved."))
         return redirect("api_connections:callbacks")
 
-    def form_invalid(self, form: CallbackSettingsForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
-
-class MoRouteFormView(CampaignPortalMixin, FormView):
+class MoRouteFormView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
     """Add an MO route (no ``pk``) or edit one."""
 
     template_name = "api/route_form.html"
@@ -131,7 +113,7 @@ class MoRouteFormView(CampaignPortalMixin, FormView):
     route: MoRoute | None = None
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "partner": _partner(self.request)}
+        return {**super().get_form_kwargs(), "partner": caller_partner(self.request)}
 
     def get_initial(self) -> dict[str, Any]:
         if self.route is None:
@@ -144,21 +126,16 @@ class MoRouteFormView(CampaignPortalMixin, FormView):
     def form_valid(self, form: MoRouteForm) -> HttpResponse:
         try:
             services.mo_route_save(
-                partner=_partner(self.request),
+                partner=caller_partner(self.request),
                 url=form.cleaned_data["url"],
                 sender_ids=form.cleaned_data["sender_ids"],
                 route=self.route,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The MO route is saved."))
         return redirect("api_connections:callbacks")
-
-    def form_invalid(self, form: MoRouteForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 class MoRouteEditView(PartnerScopedMixin, SingleObjectMixin, MoRouteFormView):

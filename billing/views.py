@@ -32,24 +32,20 @@ from billing.forms import (
     TopUpForm,
 )
 from billing.models import Pack, RatePlan, Subscription, TopUpRequest, Transaction
-from tenancy.models import Partner, User
-from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
+from tenancy.views import (
+    BadRequestOnInvalidMixin,
+    CampaignPortalMixin,
+    PartnerScopedMixin,
+    apply_service_error,
+    caller_partner,
+    caller_user,
+)
 
 CATALOG_PAGE_SIZE = 24
 RATES_PAGE_SIZE = 20
 FINANCE_PAGE_SIZE = 25
 VIEW_SESSION_KEY = "billing_catalog_view"
 MORE_FILTERS = ("date_from", "date_to", "direction", "q")
-
-
-def _partner(request: HttpRequest) -> Partner:
-    partner: Partner = request.partner  # type: ignore[attr-defined]
-    return partner
-
-
-def _user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    return user
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -106,7 +102,7 @@ class PurchaseView(CampaignPortalMixin, TemplateView):
         return remembered if remembered in (TILE, LIST) else TILE
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        partner = _partner(self.request)
+        partner = caller_partner(self.request)
         countries = selectors.offered_countries(partner=partner, plans=self.tab == PLANS)
         form = CatalogFilterForm(self.request.GET, countries=countries)
         filters = form.filters()
@@ -166,7 +162,7 @@ class PackScopedMixin(CampaignPortalMixin):
     request: HttpRequest
 
     def get_queryset(self) -> QuerySet[Pack]:
-        return selectors.packs_visible_to(_partner(self.request))
+        return selectors.packs_visible_to(caller_partner(self.request))
 
 
 class PackDetailView(ModalMixin, PackScopedMixin, DetailView):
@@ -174,7 +170,7 @@ class PackDetailView(ModalMixin, PackScopedMixin, DetailView):
     context_object_name = "pack"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        partner = _partner(self.request)
+        partner = caller_partner(self.request)
         pack: Pack = self.object
         return super().get_context_data(
             page_title=pack.name,
@@ -191,7 +187,7 @@ class PackBuyView(ModalMixin, PackScopedMixin, DetailView):
     context_object_name = "pack"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        partner = _partner(self.request)
+        partner = caller_partner(self.request)
         pack: Pack = self.object
         available = partner.balance + partner.credit_limit
         return super().get_context_data(
@@ -204,7 +200,7 @@ class PackBuyView(ModalMixin, PackScopedMixin, DetailView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         pack = self.get_object()
         try:
-            services.pack_purchase(partner=_partner(request), pack=pack, by=_user(request))
+            services.pack_purchase(partner=caller_partner(request), pack=pack, by=caller_user(request))
         except ValidationError as error:
             report_error(request, error)
         else:
@@ -223,7 +219,7 @@ class RatePlanScopedMixin(CampaignPortalMixin):
     request: HttpRequest
 
     def get_queryset(self) -> QuerySet[RatePlan]:
-        return selectors.rate_plans_visible_to(_partner(self.request))
+        return selectors.rate_plans_visible_to(caller_partner(self.request))
 
 
 class RatePlanDetailView(ModalMixin, RatePlanScopedMixin, DetailView):
@@ -236,7 +232,7 @@ class RatePlanDetailView(ModalMixin, RatePlanScopedMixin, DetailView):
         return super().get_template_names()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        partner = _partner(self.request)
+        partner = caller_partner(self.request)
         plan: RatePlan = self.object
         rates = Paginator(
             selectors.rates_in_force(plan).order_by("country__name", "network__name", "pk"), RATES_PAGE_SIZE
@@ -259,7 +255,7 @@ class RatePlanSelectView(ModalMixin, RatePlanScopedMixin, DetailView):
     context_object_name = "plan"
 
     def current_plan(self, plan: RatePlan) -> Subscription | None:
-        partner = _partner(self.request)
+        partner = caller_partner(self.request)
         return selectors.active_subscriptions(partner, kind=Subscription.Kind.PLAN).filter(channel=plan.channel).first()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -279,7 +275,9 @@ class RatePlanSelectView(ModalMixin, RatePlanScopedMixin, DetailView):
             return redirect(reverse("billing:purchase") + "#your-plans")
         replace = request.POST.get("replace") == "1"
         try:
-            services.plan_subscribe(partner=_partner(request), plan=plan, by=_user(request), replace=replace)
+            services.plan_subscribe(
+                partner=caller_partner(request), plan=plan, by=caller_user(request), replace=replace
+            )
         except ValidationError as error:
             report_error(request, error)
             return redirect(reverse("billing:purchase") + "?tab=plans")
@@ -298,7 +296,7 @@ class RatePlanSelectView(ModalMixin, RatePlanScopedMixin, DetailView):
         return redirect(reverse("billing:purchase") + "#your-plans")
 
 
-class RatePlanRequestView(CampaignPortalMixin, FormView):
+class RatePlanRequestView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
     """Ask the partner above for rate plans (offered when there is nothing to buy)."""
 
     form_class = RatePlanRequestForm
@@ -307,8 +305,8 @@ class RatePlanRequestView(CampaignPortalMixin, FormView):
     def form_valid(self, form: RatePlanRequestForm) -> HttpResponse:
         try:
             services.rate_plan_request_open(
-                partner=_partner(self.request),
-                by=_user(self.request),
+                partner=caller_partner(self.request),
+                by=caller_user(self.request),
                 comment=form.cleaned_data["comment"],
                 channel=form.cleaned_data["channel"],
             )
@@ -317,11 +315,6 @@ class RatePlanRequestView(CampaignPortalMixin, FormView):
         else:
             messages.success(self.request, _("Your request is sent. You will see the plans here once they are ready."))
         return redirect("billing:purchase")
-
-    def form_invalid(self, form: RatePlanRequestForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 # Top Up --------------------------------------------------------------------------------------------------------
@@ -348,14 +341,13 @@ class TopUpView(CampaignPortalMixin, FormView):
         data = form.cleaned_data
         try:
             top_up = services.top_up_request(
-                partner=_partner(self.request), amount=data["amount"], method=data["method"], by=_user(self.request)
+                partner=caller_partner(self.request),
+                amount=data["amount"],
+                method=data["method"],
+                by=caller_user(self.request),
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         amount = {"amount": f"{top_up.amount:.2f}", "currency": top_up.partner.currency}
         if top_up.status == TopUpRequest.Status.CONFIRMED:
@@ -397,7 +389,7 @@ class FinanceView(CampaignPortalMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Transaction]:
         filters = self.filter_form.filters(today=timezone.localdate())
-        return selectors.finance_transactions(partner=_partner(self.request), filters=filters)
+        return selectors.finance_transactions(partner=caller_partner(self.request), filters=filters)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         params = self.request.GET.copy()
@@ -407,7 +399,7 @@ class FinanceView(CampaignPortalMixin, ListView):
             query_string=params.urlencode(),
             more_fields=[self.filter_form[name] for name in MORE_FILTERS],
             more_filters_open=any(self.request.GET.get(name) for name in MORE_FILTERS),
-            top_ups=list(selectors.top_up_requests(_partner(self.request))[:5]),
+            top_ups=list(selectors.top_up_requests(caller_partner(self.request))[:5]),
             **kwargs,
         )
 
@@ -441,4 +433,6 @@ class TransactionExportView(PartnerScopedMixin, SingleObjectMixin, View):
         return super().get_queryset().select_related("initiator")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> FileResponse:
-        return transaction_details_response(self.get_object(), user=_user(request), partner=_partner(request))
+        return transaction_details_response(
+            self.get_object(), user=caller_user(request), partner=caller_partner(request)
+        )

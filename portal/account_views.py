@@ -20,7 +20,7 @@ from portal.forms import MyAccountForm
 from tenancy import otp, services
 from tenancy.forms import add_custom_fields, custom_values
 from tenancy.models import CustomField, User
-from tenancy.views import PartnerRequiredMixin
+from tenancy.views import PartnerRequiredMixin, caller_partner, caller_user
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -35,8 +35,7 @@ class MyAccountView(PartnerRequiredMixin, FormView):
     form_class = MyAccountForm
 
     def custom_fields(self) -> list[CustomField]:
-        partner = self.request.partner  # type: ignore[attr-defined]
-        return services.custom_fields_for(partner=partner, form=CustomField.Form.REGISTRATION)
+        return services.custom_fields_for(partner=caller_partner(self.request), form=CustomField.Form.REGISTRATION)
 
     def get_form(self, form_class: Any = None) -> MyAccountForm:
         form = MyAccountForm(instance=self.request.user, **self.get_form_kwargs())
@@ -64,7 +63,7 @@ class SecurityView(PartnerRequiredMixin, View):
         return self.render(request, PasswordChangeForm(request.user))
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        user: User = request.user  # type: ignore[assignment]
+        user = caller_user(request)
         if request.POST.get("action") == "reset_2fa":
             device = services.totp_provision(user=user, portal=request.portal)  # type: ignore[attr-defined]
             otp_login(request, device)
@@ -91,7 +90,7 @@ class SecurityView(PartnerRequiredMixin, View):
 
 class ThemeToggleView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
-        user: User = request.user  # type: ignore[assignment]
+        user = caller_user(request)
         theme = User.Theme.LIGHT if user.theme == User.Theme.DARK else User.Theme.DARK
         services.user_update_profile(user=user, theme=theme)
         return _back(request)

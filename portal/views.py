@@ -8,14 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from billing import selectors as billing_selectors
-from tenancy.views import CampaignPortalMixin
+from tenancy.views import CampaignPortalMixin, caller_partner
 
 
 class DashboardView(CampaignPortalMixin, TemplateView):
     template_name = "portal/dashboard.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        running = billing_selectors.active_subscriptions(self.request.partner)  # type: ignore[attr-defined]
+        running = billing_selectors.active_subscriptions(caller_partner(self.request))
         return super().get_context_data(subscriptions=list(running[:3]), **kwargs)
 
 

@@ -21,21 +21,18 @@ from senders import selectors, services
 from senders.forms import SenderFilterForm, SenderIDRequestForm
 from senders.models import SenderID, SenderIDDocument, SenderIDRequest
 from tenancy.forms import custom_values
-from tenancy.models import Channel, CustomField, Partner, User
+from tenancy.models import Channel, CustomField
 from tenancy.services import custom_fields_for
-from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
+from tenancy.views import (
+    BadRequestOnInvalidMixin,
+    CampaignPortalMixin,
+    PartnerScopedMixin,
+    apply_service_error,
+    caller_partner,
+    caller_user,
+)
 
 LOGO_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
-
-
-def _partner(request: HttpRequest) -> Partner:
-    partner: Partner = request.partner  # type: ignore[attr-defined]
-    return partner
-
-
-def _user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    return user
 
 
 def back_to(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
@@ -88,16 +85,20 @@ class SenderListView(PartnerScopedMixin, ListView):
         return super().get_context_data(filter_form=self.filter_form, query_string=params.urlencode(), **kwargs)
 
 
-class SenderRequestCreateView(CampaignPortalMixin, FormView):
+class SenderRequestCreateView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
     template_name = "senders/request_form.html"
     form_class = SenderIDRequestForm
 
     @cached_property
     def custom_fields(self) -> list[CustomField]:
-        return custom_fields_for(partner=_partner(self.request), form=CustomField.Form.SENDER_ID_REQUEST)
+        return custom_fields_for(partner=caller_partner(self.request), form=CustomField.Form.SENDER_ID_REQUEST)
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "partner": _partner(self.request), "custom_fields": self.custom_fields}
+        return {
+            **super().get_form_kwargs(),
+            "partner": caller_partner(self.request),
+            "custom_fields": self.custom_fields,
+        }
 
     def get_initial(self) -> dict[str, Any]:
         channel = self.request.GET.get("channel")
@@ -118,8 +119,8 @@ class SenderRequestCreateView(CampaignPortalMixin, FormView):
             )
         try:
             sender_request = services.sender_request_create(
-                partner=_partner(self.request),
-                by=_user(self.request),
+                partner=caller_partner(self.request),
+                by=caller_user(self.request),
                 value=data["value"],
                 channel=data["channel"],
                 comment=data["comment"],
@@ -128,22 +129,13 @@ class SenderRequestCreateView(CampaignPortalMixin, FormView):
                 custom_values=custom_values(form, self.custom_fields),
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,
             _("Your request for %(value)s is sent to your partner for approval.") % {"value": sender_request.value},
         )
         return redirect("senders:list")
-
-    def form_invalid(self, form: SenderIDRequestForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 class SenderDetailView(PartnerScopedMixin, DetailView):
@@ -156,7 +148,7 @@ class SenderDetailView(PartnerScopedMixin, DetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         requests = selectors.requests_with_details(self.object.requests.all())
-        cards = selectors.request_cards(requests=requests, viewer=_partner(self.request))
+        cards = selectors.request_cards(requests=requests, viewer=caller_partner(self.request))
         return super().get_context_data(cards=cards, **kwargs)
 
 
@@ -183,7 +175,7 @@ class _SenderAction(PartnerScopedMixin, SingleObjectMixin, View):
 
 class SenderUnsubscribeView(_SenderAction):
     def act(self, sender: SenderID) -> str:
-        services.sender_unsubscribe(sender=sender, by=_user(self.request))
+        services.sender_unsubscribe(sender=sender, by=caller_user(self.request))
         return _("You are unsubscribed from %(value)s; it is disabled.") % {"value": sender.value}
 
 
@@ -192,7 +184,7 @@ class SenderCancelView(_SenderAction):
         pending = sender.requests.filter(status__in=SenderIDRequest.PENDING).select_related("approval").first()
         if pending is None:
             raise ValidationError(_("There is no waiting request to cancel."), code="not_pending")
-        services.sender_request_cancel(sender_request=pending, by=_user(self.request))
+        services.sender_request_cancel(sender_request=pending, by=caller_user(self.request))
         return _("Your request for %(value)s is canceled.") % {"value": sender.value}
 
 

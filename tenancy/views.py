@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import AccessMixin
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 
-from tenancy.models import Partner, Portal
+from tenancy.models import Partner, Portal, User
 from tenancy.services import partner_can_sign_in
 
 
@@ -18,10 +20,40 @@ def home_url_name(partner: Partner) -> str:
     return "adminpanel:home" if partner.is_manager else "portal:dashboard"
 
 
+def caller_partner(request: HttpRequest) -> Partner:
+    """The signed-in partner that ``PartnerRequiredMixin`` put on the request."""
+    partner: Partner = request.partner  # type: ignore[attr-defined]
+    return partner
+
+
+def caller_user(request: HttpRequest) -> User:
+    """The signed-in user (the tenancy mixins have already turned anonymous visitors away)."""
+    user: User = request.user  # type: ignore[assignment]
+    return user
+
+
+def apply_service_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on the named field when the form has it, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
 def has_second_factor(request: HttpRequest) -> bool:
     """True when the portal does not ask for 2FA or the session passed its one-time code."""
     portal: Portal = request.portal  # type: ignore[attr-defined]
     return not portal.require_2fa or bool(request.user.is_verified())  # type: ignore[union-attr]
+
+
+class BadRequestOnInvalidMixin:
+    """Form views that show an invalid form again with status 400."""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
+        response.status_code = 400
+        return response
 
 
 class PartnerRequiredMixin(AccessMixin):
@@ -71,7 +103,7 @@ class PartnerScopedMixin(CampaignPortalMixin):
     model: type[Model]
 
     def get_queryset(self) -> QuerySet[Any]:
-        return self.model.objects.for_partner(self.request.partner)  # type: ignore[attr-defined]
+        return self.model.objects.for_partner(caller_partner(self.request))  # type: ignore[attr-defined]
 
 
 class SubtreeScopedMixin(AdminPanelMixin):
@@ -80,4 +112,4 @@ class SubtreeScopedMixin(AdminPanelMixin):
     model: type[Model]
 
     def get_queryset(self) -> QuerySet[Any]:
-        return self.model.objects.visible_to(self.request.partner)  # type: ignore[attr-defined]
+        return self.model.objects.visible_to(caller_partner(self.request))  # type: ignore[attr-defined]

@@ -17,24 +17,13 @@ from django.views import View
 from django.views.generic import ListView
 from django.views.generic.detail import SingleObjectMixin
 
-from adminpanel.forms import ListFilterForm, apply_service_error
-from tenancy.models import Partner, User
-from tenancy.views import SubtreeScopedMixin
+from adminpanel.forms import ListFilterForm
+from tenancy.views import BadRequestOnInvalidMixin, SubtreeScopedMixin, apply_service_error, caller_partner
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 DEFAULT_PER_PAGE = 20
-
-
-def caller_partner(request: HttpRequest) -> Partner:
-    partner: Partner = request.partner  # type: ignore[attr-defined]
-    return partner
-
-
-def caller_user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    return user
 
 
 def report_errors(request: HttpRequest, error: ValidationError) -> None:
@@ -109,15 +98,6 @@ class FilteredListView(SectionMixin, SubtreeScopedMixin, ListView):  # type: ign
             is_filtered=any(value for key, value in self.filters.items() if key != "per_page"),
             **kwargs,
         )
-
-
-class BadRequestOnInvalidMixin:
-    """Form views that show an invalid form again with status 400."""
-
-    def form_invalid(self, form: Any) -> HttpResponse:
-        response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
-        response.status_code = 400
-        return response
 
 
 class ServiceFormMixin(BadRequestOnInvalidMixin):

@@ -31,23 +31,26 @@ from adminpanel.billing_forms import (
     RatesTableForm,
     SubscriptionFilterForm,
 )
-from adminpanel.forms import apply_service_error
 from adminpanel.views.base import (
-    BadRequestOnInvalidMixin,
     FilteredListView,
     OwnRowEditMixin,
     SectionMixin,
     ServiceFormMixin,
     SetActiveView,
-    caller_partner,
-    caller_user,
     disable_form,
     report_errors,
     safe_next,
 )
 from billing import selectors, services
 from billing.models import Pack, Rate, RatePlan, Subscription
-from tenancy.views import AdminPanelMixin, SubtreeScopedMixin
+from tenancy.views import (
+    AdminPanelMixin,
+    BadRequestOnInvalidMixin,
+    SubtreeScopedMixin,
+    apply_service_error,
+    caller_partner,
+    caller_user,
+)
 
 ACTIVE_SUBSCRIBERS = Count("subscriptions", filter=Q(subscriptions__status=Subscription.Status.ACTIVE), distinct=True)
 

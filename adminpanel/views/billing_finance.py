@@ -24,23 +24,22 @@ from adminpanel.billing_forms import (
     TopUpFilterForm,
     TransactionFilterForm,
 )
-from adminpanel.forms import ListFilterForm, apply_service_error
+from adminpanel.forms import ListFilterForm
 from adminpanel.views.approvals import ApprovalKindUI, register_kind
-from adminpanel.views.base import (
-    BadRequestOnInvalidMixin,
-    FilteredListView,
-    SectionMixin,
-    caller_partner,
-    caller_user,
-    report_errors,
-    safe_next,
-)
+from adminpanel.views.base import FilteredListView, SectionMixin, report_errors, safe_next
 from billing import selectors, services
 from billing.models import ACCUMULATING_TYPES, RatePlanRequest, TopUpRequest, Transaction
 from billing.services.requests import GATEWAYS, RATE_PLAN_KIND, TOP_UP_KIND
 from tenancy import approvals
 from tenancy.models import ApprovalRequest, Partner
-from tenancy.views import AdminPanelMixin, SubtreeScopedMixin
+from tenancy.views import (
+    AdminPanelMixin,
+    BadRequestOnInvalidMixin,
+    SubtreeScopedMixin,
+    apply_service_error,
+    caller_partner,
+    caller_user,
+)
 
 
 def _top_up_subject(approval: ApprovalRequest, viewer: Partner) -> dict[str, Any]:

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.views.generic import TemplateView
 
-from adminpanel.views.base import SectionMixin, caller_partner
+from adminpanel.views.base import SectionMixin
 from tenancy.models import Partner, Portal, User
-from tenancy.views import AdminPanelMixin
+from tenancy.views import AdminPanelMixin, caller_partner
 
 
 class HomeView(SectionMixin, AdminPanelMixin, TemplateView):

@@ -20,11 +20,11 @@ from django.views.generic import CreateView, TemplateView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
 
 from adminpanel.messaging_forms import RouteFilterForm, RouteForm, VendorFilterForm, VendorForm
-from adminpanel.views.base import FilteredListView, SectionMixin, ServiceFormMixin, caller_partner, caller_user
+from adminpanel.views.base import FilteredListView, SectionMixin, ServiceFormMixin
 from messaging import selectors, services
 from messaging.models import Route, Vendor
 from tenancy.models import Partner
-from tenancy.views import AdminPanelMixin, SubtreeScopedMixin
+from tenancy.views import AdminPanelMixin, SubtreeScopedMixin, caller_partner, caller_user
 
 
 class OwnerGate(View):

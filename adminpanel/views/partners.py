@@ -12,18 +12,10 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, UpdateView
 
 from adminpanel.forms import PartnerCreateForm, PartnerFilterForm, PartnerOptionsForm
-from adminpanel.views.base import (
-    FilteredListView,
-    OwnRowEditMixin,
-    SectionMixin,
-    ServiceFormMixin,
-    SetActiveView,
-    caller_partner,
-    caller_user,
-)
+from adminpanel.views.base import FilteredListView, OwnRowEditMixin, SectionMixin, ServiceFormMixin, SetActiveView
 from tenancy import services
 from tenancy.models import Partner
-from tenancy.views import AdminPanelMixin, SubtreeScopedMixin
+from tenancy.views import AdminPanelMixin, SubtreeScopedMixin, caller_partner, caller_user
 
 OPTION_FIELDS = PartnerOptionsForm.Meta.fields
 

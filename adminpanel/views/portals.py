@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, UpdateView
 
 from adminpanel.forms import PortalFilterForm, PortalForm
-from adminpanel.views.base import FilteredListView, SectionMixin, ServiceFormMixin, caller_partner, caller_user
+from adminpanel.views.base import FilteredListView, SectionMixin, ServiceFormMixin
 from tenancy import services
 from tenancy.models import Portal
-from tenancy.views import AdminPanelMixin, SubtreeScopedMixin
+from tenancy.views import AdminPanelMixin, SubtreeScopedMixin, caller_partner, caller_user
 
 
 class PortalListView(FilteredListView):

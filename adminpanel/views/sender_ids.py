@@ -17,20 +17,13 @@ from django.views.generic.detail import SingleObjectMixin
 
 from adminpanel.forms import ListFilterForm
 from adminpanel.views.approvals import ApprovalKindUI, register_kind
-from adminpanel.views.base import (
-    FilteredListView,
-    SectionMixin,
-    ServiceFormMixin,
-    SetActiveView,
-    caller_partner,
-    caller_user,
-)
+from adminpanel.views.base import FilteredListView, SectionMixin, ServiceFormMixin, SetActiveView
 from senders import selectors, services
 from senders.forms import ValidityForm
 from senders.models import APPROVAL_KIND, SenderID, SenderIDDocument, SenderIDRequest
 from senders.views import serve_document, serve_logo
 from tenancy.models import ApprovalRequest, Channel, Partner
-from tenancy.views import SubtreeScopedMixin
+from tenancy.views import SubtreeScopedMixin, caller_partner, caller_user
 
 
 def sender_subject(approval: ApprovalRequest, viewer: Partner) -> dict[str, Any]:

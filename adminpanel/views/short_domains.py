@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, UpdateView
 
 from adminpanel.shortener_forms import ShortDomainFilterForm, ShortDomainForm
-from adminpanel.views.base import FilteredListView, SectionMixin, ServiceFormMixin, caller_partner, caller_user
+from adminpanel.views.base import FilteredListView, SectionMixin, ServiceFormMixin
 from adminpanel.views.messaging import OwnerGate
 from shortener.models import ShortDomain
 from shortener.services import short_domain_save
-from tenancy.views import AdminPanelMixin, SubtreeScopedMixin
+from tenancy.views import AdminPanelMixin, SubtreeScopedMixin, caller_partner, caller_user
 
 
 class ShortDomainListView(FilteredListView, OwnerGate):

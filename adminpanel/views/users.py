@@ -11,17 +11,10 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from adminpanel.forms import UserCreateForm, UserFilterForm
-from adminpanel.views.base import (
-    FilteredListView,
-    SectionMixin,
-    ServiceFormMixin,
-    SetActiveView,
-    caller_partner,
-    caller_user,
-)
+from adminpanel.views.base import FilteredListView, SectionMixin, ServiceFormMixin, SetActiveView
 from tenancy import services
 from tenancy.models import User
-from tenancy.views import AdminPanelMixin
+from tenancy.views import AdminPanelMixin, caller_partner, caller_user
 
 
 class UserListView(FilteredListView):

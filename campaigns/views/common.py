@@ -1,5 +1,5 @@
-"""What the Campaign Portal pages share: the request's partner and user, the variables bar, the short link data,
-errors shown on a form or as messages."""
+"""What the Campaign Portal pages share: the variables bar, the short link data, errors shown on a form or as
+messages."""
 
 from __future__ import annotations
 
@@ -12,17 +12,8 @@ from django.http import HttpRequest
 from campaigns.placeholders import DATE_FORMATS, DEFAULT_DATE_FORMAT, date_variables
 from contacts.selectors import contact_variables
 from shortener.models import ShortDomain, ShortLink
-from tenancy.models import Partner, User
-
-
-def _partner(request: HttpRequest) -> Partner:
-    partner: Partner = request.partner  # type: ignore[attr-defined]
-    return partner
-
-
-def _user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    return user
+from tenancy.models import Partner
+from tenancy.views import apply_service_error
 
 
 def variable_context(partner: Partner) -> dict[str, Any]:
@@ -46,9 +37,7 @@ def short_link_data(partner: Partner, link: ShortLink | None) -> dict[str, Any]:
 
 def _errors(request: HttpRequest, error: ValidationError, form: Any = None) -> None:
     if form is not None and hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for item in errors:
-                form.add_error(field if field in form.fields else None, item.messages[0])
+        apply_service_error(form, error)
         return
     for text in error.messages:
         messages.error(request, text)

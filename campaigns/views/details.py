@@ -16,8 +16,8 @@ from django.views.generic.detail import SingleObjectMixin
 
 from campaigns import selectors, services
 from campaigns.models import Campaign, campaign_actions
-from campaigns.views.common import _errors, _user
-from tenancy.views import PartnerScopedMixin
+from campaigns.views.common import _errors
+from tenancy.views import PartnerScopedMixin, caller_user
 
 
 class CampaignDetailView(PartnerScopedMixin, DetailView):
@@ -69,7 +69,7 @@ class CampaignActionView(PartnerScopedMixin, SingleObjectMixin, View):
         if self.action not in campaign_actions(campaign):
             messages.error(request, _("This action is not available for the campaign in its current status."))
             return redirect("campaigns:list")
-        user = _user(request)
+        user = caller_user(request)
         try:
             if self.action == "repeat":
                 copy = services.campaign_copy(campaign=campaign, by=user)

@@ -17,10 +17,10 @@ from django.views.generic import FormView, TemplateView
 from campaigns import services
 from campaigns.forms import FileCampaignForm, MappingForm, SendForm
 from campaigns.models import Campaign
-from campaigns.views.common import _errors, _partner, _user
+from campaigns.views.common import _errors
 from campaigns.views.wizard import WizardMixin
 from tenancy.models import Channel
-from tenancy.views import CampaignPortalMixin
+from tenancy.views import CampaignPortalMixin, caller_partner, caller_user
 
 SAMPLES = {
     "recipients": (
@@ -51,10 +51,10 @@ class FileCampaignView(CampaignPortalMixin, FormView):
     form_class = FileCampaignForm
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "partner": _partner(self.request)}
+        return {**super().get_form_kwargs(), "partner": caller_partner(self.request)}
 
     def get_initial(self) -> dict[str, Any]:
-        return {"name": services.default_name(time_zone=_user(self.request).time_zone), "channel": Channel.SMS}
+        return {"name": services.default_name(time_zone=caller_user(self.request).time_zone), "channel": Channel.SMS}
 
     def form_valid(self, form: FileCampaignForm) -> HttpResponse:
         data = form.cleaned_data
@@ -65,8 +65,8 @@ class FileCampaignView(CampaignPortalMixin, FormView):
             step["purpose"] = data.get("viber_purpose") or "transaction"
         try:
             campaign = services.campaign_create(
-                partner=_partner(self.request),
-                by=_user(self.request),
+                partner=caller_partner(self.request),
+                by=caller_user(self.request),
                 name=data["name"],
                 steps=[step],
                 accept_mo=bool(data.get("accept_mo")),
@@ -93,7 +93,11 @@ class FileCampaignMapView(WizardMixin, TemplateView):
         send_form = SendForm(
             data,
             campaign=campaign,
-            initial={"when": "now", "time_zone": _user(self.request).time_zone, "order": ",".join(campaign.channels)},
+            initial={
+                "when": "now",
+                "time_zone": caller_user(self.request).time_zone,
+                "order": ",".join(campaign.channels),
+            },
         )
         return mapping_form, send_form
 
@@ -107,7 +111,7 @@ class FileCampaignMapView(WizardMixin, TemplateView):
         details = None
         if "phone" in (campaign.file_mapping or []) and "text" in (campaign.file_mapping or []):
             details = services.campaign_estimate(campaign)
-        premoderation = _partner(self.request).premoderate_campaigns
+        premoderation = caller_partner(self.request).premoderate_campaigns
         return super().get_context_data(
             campaign=campaign, preview=preview[:3], details=details, premoderation=premoderation, **kwargs
         )
@@ -128,7 +132,7 @@ class FileCampaignMapView(WizardMixin, TemplateView):
         try:
             services.campaign_update(
                 campaign=campaign,
-                by=_user(request),
+                by=caller_user(request),
                 file_mapping=mapping_form.mapping(),
                 send_at=send_form.cleaned_data["send_at"],
                 time_zone=send_form.cleaned_data["time_zone"],
@@ -136,7 +140,7 @@ class FileCampaignMapView(WizardMixin, TemplateView):
             )
             if "launch" not in request.POST:
                 return redirect("campaigns:from_file_map", pk=campaign.pk)
-            services.campaign_launch(campaign=campaign, by=_user(request))
+            services.campaign_launch(campaign=campaign, by=caller_user(request))
         except ValidationError as error:
             _errors(request, error)
             return self.render_to_response(self.get_context_data(mapping_form=mapping_form, send_form=send_form))

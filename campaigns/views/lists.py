@@ -11,9 +11,8 @@ from django.views.generic import ListView
 from campaigns import selectors
 from campaigns.forms import CampaignFilterForm
 from campaigns.models import Campaign, campaign_actions
-from campaigns.views.common import _partner, _user
 from contacts.models import TableSettings
-from tenancy.views import PartnerScopedMixin
+from tenancy.views import PartnerScopedMixin, caller_partner, caller_user
 
 
 class CampaignListView(PartnerScopedMixin, ListView):
@@ -29,7 +28,7 @@ class CampaignListView(PartnerScopedMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Campaign]:
         filters = getattr(self.filter_form, "cleaned_data", {})
-        return selectors.campaign_list(partner=_partner(self.request), filters=filters)
+        return selectors.campaign_list(partner=caller_partner(self.request), filters=filters)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -38,10 +37,10 @@ class CampaignListView(PartnerScopedMixin, ListView):
         rows = [(campaign, progress[campaign.pk], campaign_actions(campaign)) for campaign in page]
         params = self.request.GET.copy()
         params.pop("page", None)
-        drafts = Campaign.objects.for_partner(_partner(self.request)).filter(
+        drafts = Campaign.objects.for_partner(caller_partner(self.request)).filter(
             status=Campaign.Status.DRAFT, is_deleted=False
         )
-        columns = selectors.campaign_columns(user=_user(self.request))
+        columns = selectors.campaign_columns(user=caller_user(self.request))
         return {
             **context,
             "rows": rows,
@@ -51,5 +50,5 @@ class CampaignListView(PartnerScopedMixin, ListView):
             "filter_form": self.filter_form,
             "query_string": params.urlencode(),
             "drafts": drafts.order_by("-updated_at")[:5],
-            "premoderation": _partner(self.request).premoderate_campaigns,
+            "premoderation": caller_partner(self.request).premoderate_campaigns,
         }

@@ -16,10 +16,11 @@ from campaigns import services, shortlinks
 from campaigns.forms import SetupForm
 from campaigns.models import Campaign, MessageTemplate
 from campaigns.shortlinks import find_link
-from campaigns.views.common import _errors, _partner, _user, short_link_data, variable_context
+from campaigns.views.common import _errors, short_link_data, variable_context
 from campaigns.views.wizard import WizardMixin
 from senders.services import active_sender_ids
 from tenancy.models import Channel
+from tenancy.views import caller_partner, caller_user
 
 
 class SetupView(WizardMixin, FormView):
@@ -28,7 +29,7 @@ class SetupView(WizardMixin, FormView):
     stage = "setup"
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "partner": _partner(self.request)}
+        return {**super().get_form_kwargs(), "partner": caller_partner(self.request)}
 
     def get_initial(self) -> dict[str, Any]:
         if self.campaign is not None:
@@ -36,7 +37,7 @@ class SetupView(WizardMixin, FormView):
         initial: dict[str, Any] = {"placeholders": Campaign.Placeholders.KEEP}
         template_id = self.request.GET.get("template", "")
         template = (
-            services.usable_templates(partner=_partner(self.request)).filter(pk=template_id).first()
+            services.usable_templates(partner=caller_partner(self.request)).filter(pk=template_id).first()
             if template_id.isdigit()
             else None
         )
@@ -60,12 +61,12 @@ class SetupView(WizardMixin, FormView):
                 )
         else:
             initial["channels"] = (
-                [Channel.SMS] if Channel.SMS in (_partner(self.request).allowed_channels or []) else []
+                [Channel.SMS] if Channel.SMS in (caller_partner(self.request).allowed_channels or []) else []
             )
         return initial
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        partner = _partner(self.request)
+        partner = caller_partner(self.request)
         templates = list(services.usable_templates(partner=partner).select_related("sender"))
         fixed_links = shortlinks.template_short_links(partner=partner, templates=templates)
         template_data = {
@@ -105,7 +106,7 @@ class SetupView(WizardMixin, FormView):
         )
 
     def form_valid(self, form: SetupForm) -> HttpResponse:
-        partner, user = _partner(self.request), _user(self.request)
+        partner, user = caller_partner(self.request), caller_user(self.request)
         name = (self.request.POST.get("name") or "").strip()
         fields: dict[str, Any] = {
             "steps": form.steps(self.campaign.steps if self.campaign else None),
@@ -156,5 +157,5 @@ class SetupView(WizardMixin, FormView):
             if campaign.short_link and find_link(step.get("text", ""))
             else None,
         )
-        services.template_save(template=template, by=_user(self.request))
+        services.template_save(template=template, by=caller_user(self.request))
         messages.success(self.request, _("The template “%(name)s” is saved.") % {"name": name})

@@ -18,9 +18,9 @@ from django.views.generic.detail import SingleObjectMixin
 from campaigns import services
 from campaigns.forms import TemplateFilterForm, TemplateForm
 from campaigns.models import MessageTemplate, Moderation
-from campaigns.views.common import _errors, _partner, _user, short_link_data, variable_context
+from campaigns.views.common import _errors, short_link_data, variable_context
 from tenancy.models import Channel
-from tenancy.views import PartnerScopedMixin
+from tenancy.views import PartnerScopedMixin, caller_partner, caller_user
 
 
 class TemplateListView(PartnerScopedMixin, ListView):
@@ -58,7 +58,7 @@ class TemplateFormView(PartnerScopedMixin, FormView):
         if pk is None:
             channel = self.request.GET.get("channel", Channel.SMS)
             return MessageTemplate(
-                partner=_partner(self.request), channel=channel if channel in Channel.values else Channel.SMS
+                partner=caller_partner(self.request), channel=channel if channel in Channel.values else Channel.SMS
             )
         template = self.get_queryset().filter(pk=pk).first()
         if template is None:
@@ -66,7 +66,7 @@ class TemplateFormView(PartnerScopedMixin, FormView):
         return template
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "partner": _partner(self.request), "instance": self.instance}
+        return {**super().get_form_kwargs(), "partner": caller_partner(self.request), "instance": self.instance}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form = kwargs.get("form") or self.get_form()
@@ -74,18 +74,19 @@ class TemplateFormView(PartnerScopedMixin, FormView):
         return super().get_context_data(
             template=self.instance,
             button_rows=rows + [{"type": "", "text": "", "value": ""}] * max(0, 3 - len(rows)),
-            **variable_context(_partner(self.request)),
-            short_links=short_link_data(_partner(self.request), None),
-            needs_request=self.instance.channel == Channel.WHATSAPP or _partner(self.request).premoderate_templates,
+            **variable_context(caller_partner(self.request)),
+            short_links=short_link_data(caller_partner(self.request), None),
+            needs_request=self.instance.channel == Channel.WHATSAPP
+            or caller_partner(self.request).premoderate_templates,
             **kwargs,
         )
 
     def form_valid(self, form: TemplateForm) -> HttpResponse:
         template: MessageTemplate = form.save(commit=False)
-        template.partner = _partner(self.request)
+        template.partner = caller_partner(self.request)
         template.buttons = form.buttons_from(self.request.POST)
         try:
-            services.template_save(template=template, by=_user(self.request))
+            services.template_save(template=template, by=caller_user(self.request))
         except ValidationError as error:
             _errors(self.request, error, form)
             return self.form_invalid(form)
@@ -102,6 +103,6 @@ class TemplateDeleteView(PartnerScopedMixin, SingleObjectMixin, View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         template = self.get_object()
-        services.template_delete(template=template, by=_user(request))
+        services.template_delete(template=template, by=caller_user(request))
         messages.success(request, _("The template is deleted."))
         return redirect("campaigns:templates")

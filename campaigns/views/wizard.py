@@ -21,10 +21,10 @@ from django.views.generic.detail import SingleObjectMixin
 from campaigns import services
 from campaigns.forms import RecipientsForm, SendForm
 from campaigns.models import Campaign
-from campaigns.views.common import _errors, _partner, _user
+from campaigns.views.common import _errors
 from senders.services import active_sender_ids
 from tenancy.models import Channel
-from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
+from tenancy.views import CampaignPortalMixin, PartnerScopedMixin, caller_partner, caller_user
 
 STAGES = (("setup", _("Setup")), ("recipients", _("Recipients")), ("send", _("Complete & Send")))
 
@@ -41,7 +41,7 @@ class WizardMixin(CampaignPortalMixin):
         if pk is None:
             return None
         campaign = (
-            Campaign.objects.for_partner(_partner(self.request))
+            Campaign.objects.for_partner(caller_partner(self.request))
             .filter(pk=pk, status=Campaign.Status.DRAFT, is_deleted=False)
             .select_related("short_link__domain")
             .first()
@@ -57,7 +57,7 @@ class WizardMixin(CampaignPortalMixin):
 
     def wizard_context(self) -> dict[str, Any]:
         campaign = self.campaign
-        partner = _partner(self.request)
+        partner = caller_partner(self.request)
         stages = []
         for key, label in STAGES:
             enabled = campaign is not None and (key != "send" or bool(campaign.source))
@@ -74,7 +74,7 @@ class WizardMixin(CampaignPortalMixin):
             "stage": self.stage,
             "campaign_name": campaign.name
             if campaign
-            else services.default_name(time_zone=_user(self.request).time_zone),
+            else services.default_name(time_zone=caller_user(self.request).time_zone),
             "no_senders": no_senders,
             "premoderation": partner.premoderate_campaigns,
         }
@@ -92,7 +92,7 @@ class RecipientsView(WizardMixin, FormView):
     stage = "recipients"
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "partner": _partner(self.request), "campaign": self.campaign}
+        return {**super().get_form_kwargs(), "partner": caller_partner(self.request), "campaign": self.campaign}
 
     def get_initial(self) -> dict[str, Any]:
         campaign = self.draft()
@@ -136,7 +136,7 @@ class RecipientsView(WizardMixin, FormView):
                     raise ValidationError({"file": _("No column of the file holds phone numbers.")})
             services.campaign_update(
                 campaign=campaign,
-                by=_user(self.request),
+                by=caller_user(self.request),
                 source=data["source"],
                 groups=list(data.get("groups") or []),
                 manual_numbers=data.get("manual_numbers") or "",
@@ -169,7 +169,7 @@ class SendView(WizardMixin, FormView):
 
     def get_initial(self) -> dict[str, Any]:
         campaign = self.draft()
-        zone = campaign.time_zone if campaign.send_at else _user(self.request).time_zone
+        zone = campaign.time_zone if campaign.send_at else caller_user(self.request).time_zone
         initial: dict[str, Any] = {
             "when": "schedule" if campaign.send_at else "now",
             "time_zone": zone,
@@ -195,7 +195,7 @@ class SendView(WizardMixin, FormView):
     def form_valid(self, form: SendForm) -> HttpResponse:
         campaign = self.draft()
         data = form.cleaned_data
-        user = _user(self.request)
+        user = caller_user(self.request)
         try:
             services.campaign_update(
                 campaign=campaign,
@@ -227,7 +227,7 @@ class RenameView(PartnerScopedMixin, SingleObjectMixin, View):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         campaign: Campaign = self.get_object()
         try:
-            services.campaign_rename(campaign=campaign, name=request.POST.get("name", ""), by=_user(request))
+            services.campaign_rename(campaign=campaign, name=request.POST.get("name", ""), by=caller_user(request))
         except ValidationError as error:
             _errors(request, error)
         target = request.POST.get("stage", "setup")

@@ -1,4 +1,4 @@
-"""Helpers shared by the Contacts pages: the signed-in partner and user, selections for mass actions."""
+"""Helpers shared by the Contacts pages: the object form view, selections for mass actions, the paginator."""
 
 from __future__ import annotations
 
@@ -20,19 +20,10 @@ from django.views.generic.detail import SingleObjectMixin
 from contacts import selectors
 from contacts.forms import ContactFilterForm
 from contacts.models import Contact, ContactField
-from tenancy.models import Partner, User
+from tenancy.models import Partner
 from tenancy.views import PartnerScopedMixin
 
 MAX_CHECKED_IDS = 1000
-
-
-class BadRequestOnInvalidMixin:
-    """Form views that show an invalid form again with status 400."""
-
-    def form_invalid(self, form: Any) -> HttpResponse:
-        response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
-        response.status_code = 400
-        return response
 
 
 class PartnerObjectFormView(PartnerScopedMixin, SingleObjectMixin, FormView):  # type: ignore[misc]
@@ -45,16 +36,6 @@ class PartnerObjectFormView(PartnerScopedMixin, SingleObjectMixin, FormView):  #
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = self.get_object()
         return super().post(request, *args, **kwargs)
-
-
-def partner_of(request: HttpRequest) -> Partner:
-    partner: Partner = request.partner  # type: ignore[attr-defined]
-    return partner
-
-
-def user_of(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    return user
 
 
 def back_to(request: HttpRequest, fallback: str) -> HttpResponseRedirect:

@@ -25,27 +25,22 @@ from contacts.models import Contact, ContactField, Group, Membership, TableSetti
 from contacts.services import PER_PAGE_CHOICES
 from contacts.values import Column
 from contacts.views.common import (
-    BadRequestOnInvalidMixin,
     ContactPaginator,
     PartnerObjectFormView,
     back_to,
     contact_fields,
     filtered_contacts,
-    partner_of,
     query_string,
     selected_contacts,
-    user_of,
 )
-from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
-
-
-def form_errors(form: Any, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form fields it names (the rest on the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+from tenancy.views import (
+    BadRequestOnInvalidMixin,
+    CampaignPortalMixin,
+    PartnerScopedMixin,
+    apply_service_error,
+    caller_partner,
+    caller_user,
+)
 
 
 class ContactTableView(CampaignPortalMixin, ListView):
@@ -58,24 +53,24 @@ class ContactTableView(CampaignPortalMixin, ListView):
 
     @cached_property
     def fields(self) -> list[ContactField]:
-        return contact_fields(partner_of(self.request))
+        return contact_fields(caller_partner(self.request))
 
     @cached_property
     def tree(self) -> list[tuple[Group, int]]:
-        return selectors.group_tree(partner_of(self.request))
+        return selectors.group_tree(caller_partner(self.request))
 
     @cached_property
     def filtered(self) -> tuple[Any, QuerySet[Contact]]:
-        partner = partner_of(self.request)
+        partner = caller_partner(self.request)
         return filtered_contacts(partner, self.request.GET, self.fields, stop_list=self.stop_list, tree=self.tree)
 
     @cached_property
     def saved_settings(self) -> TableSettings | None:
-        return selectors.table_settings(user=user_of(self.request), table=self.table)
+        return selectors.table_settings(user=caller_user(self.request), table=self.table)
 
     @cached_property
     def columns(self) -> list[Column]:
-        user = user_of(self.request)
+        user = caller_user(self.request)
         return selectors.table_columns(user=user, table=self.table, fields=self.fields, saved=self.saved_settings)
 
     def get_paginate_by(self, queryset: Any) -> int:
@@ -83,7 +78,9 @@ class ContactTableView(CampaignPortalMixin, ListView):
         requested = self.request.GET.get("per_page", "")
         if requested.isdigit() and int(requested) in PER_PAGE_CHOICES:
             if int(requested) != saved:
-                services.table_settings_page_size(user=user_of(self.request), table=self.table, per_page=int(requested))
+                services.table_settings_page_size(
+                    user=caller_user(self.request), table=self.table, per_page=int(requested)
+                )
             return int(requested)
         return saved
 
@@ -101,7 +98,7 @@ class ContactTableView(CampaignPortalMixin, ListView):
         return ContactPaginator(queryset, per_page, *args, exact_count=exact, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        partner = partner_of(self.request)
+        partner = caller_partner(self.request)
         tree = self.tree
         context = super().get_context_data(**kwargs)
         context.update(
@@ -138,10 +135,10 @@ class _ContactFormMixin(BadRequestOnInvalidMixin, CampaignPortalMixin):
 
     @cached_property
     def fields(self) -> list[ContactField]:
-        return contact_fields(partner_of(self.request))
+        return contact_fields(caller_partner(self.request))
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "partner": partner_of(self.request), "fields": self.fields}  # type: ignore[misc]
+        return {**super().get_form_kwargs(), "partner": caller_partner(self.request), "fields": self.fields}  # type: ignore[misc]
 
     def details(self, form: ContactForm) -> dict[str, Any]:
         data = form.cleaned_data
@@ -165,16 +162,16 @@ class ContactCreateView(_ContactFormMixin, FormView):
     def get_initial(self) -> dict[str, Any]:
         group = self.request.GET.get("group", "")
         if group.isdigit():
-            return {"groups": Group.objects.for_partner(partner_of(self.request)).filter(pk=int(group))}
+            return {"groups": Group.objects.for_partner(caller_partner(self.request)).filter(pk=int(group))}
         return {}
 
     def form_valid(self, form: ContactForm) -> HttpResponse:
         try:
             contact = services.contact_create(
-                partner=partner_of(self.request), by=user_of(self.request), **self.details(form)
+                partner=caller_partner(self.request), by=caller_user(self.request), **self.details(form)
             )
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Contact %(phone)s is added.") % {"phone": contact.display_phone})
         return redirect("contacts:list")
@@ -208,9 +205,9 @@ class ContactUpdateView(_ContactFormMixin, PartnerObjectFormView):
 
     def form_valid(self, form: ContactForm) -> HttpResponse:
         try:
-            contact = services.contact_update(contact=self.object, by=user_of(self.request), **self.details(form))
+            contact = services.contact_update(contact=self.object, by=caller_user(self.request), **self.details(form))
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Contact %(phone)s is saved.") % {"phone": contact.display_phone})
         return back_to(self.request, reverse("contacts:list"))
@@ -223,7 +220,7 @@ class ContactActionView(CampaignPortalMixin, View):
     stop_list = False
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        partner, user = partner_of(request), user_of(request)
+        partner, user = caller_partner(request), caller_user(request)
         fields = contact_fields(partner)
         stop_list = self.stop_list or request.POST.get("table") == TableSettings.Table.STOP_LIST
         contacts = selected_contacts(request, partner, fields, stop_list=stop_list)
@@ -311,7 +308,7 @@ class TableSettingsView(CampaignPortalMixin, View):
         visible = set(request.POST.getlist("visible"))
         columns = [(key, key in visible) for key in request.POST.getlist("column")]
         try:
-            services.table_settings_save(user=user_of(request), table=table, columns=columns)
+            services.table_settings_save(user=caller_user(request), table=table, columns=columns)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -328,10 +325,10 @@ class FieldCreateView(CampaignPortalMixin, View):
         if form.is_valid():
             try:
                 field = services.contact_field_create(
-                    partner=partner_of(request), by=user_of(request), **form.cleaned_data
+                    partner=caller_partner(request), by=caller_user(request), **form.cleaned_data
                 )
             except ValidationError as error:
-                form_errors(form, error)
+                apply_service_error(form, error)
             else:
                 messages.success(
                     request,
@@ -371,7 +368,7 @@ class FieldUpdateView(_FieldAction):
             raise ValidationError([message for errors in form.errors.values() for message in errors])
         services.contact_field_update(
             field=field,
-            by=user_of(self.request),
+            by=caller_user(self.request),
             name=form.cleaned_data["name"],
             required=form.cleaned_data["required"],
         )
@@ -380,7 +377,7 @@ class FieldUpdateView(_FieldAction):
 
 class FieldDeleteView(_FieldAction):
     def act(self, field: ContactField) -> str:
-        services.contact_field_delete(field=field, by=user_of(self.request))
+        services.contact_field_delete(field=field, by=caller_user(self.request))
         return _("The field %(name)s is deleted.") % {"name": field.name}
 
 
@@ -389,14 +386,14 @@ class StopListAddView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
     form_class = StopListAddForm
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "partner": partner_of(self.request)}
+        return {**super().get_form_kwargs(), "partner": caller_partner(self.request)}
 
     def form_valid(self, form: StopListAddForm) -> HttpResponse:
         data = form.cleaned_data
         try:
             contact, created = services.stop_list_add_number(
-                partner=partner_of(self.request),
-                by=user_of(self.request),
+                partner=caller_partner(self.request),
+                by=caller_user(self.request),
                 phone=data["phone"],
                 sender_ids=None if data["all_senders"] else list(data["sender_ids"]),
                 group=data["group"],
@@ -404,7 +401,7 @@ class StopListAddView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
                 last_name=data["last_name"],
             )
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         if created:
             text = _("%(phone)s is added to your contacts and to the stop list.")

@@ -20,17 +20,15 @@ from contacts import selectors, services
 from contacts.downloads import contacts_xlsx
 from contacts.forms import GroupFilterForm, GroupForm
 from contacts.models import Contact, Group
-from contacts.views.common import (
+from contacts.views.common import PartnerObjectFormView, back_to, checked_ids, query_string
+from tenancy.views import (
     BadRequestOnInvalidMixin,
-    PartnerObjectFormView,
-    back_to,
-    checked_ids,
-    partner_of,
-    query_string,
-    user_of,
+    CampaignPortalMixin,
+    PartnerScopedMixin,
+    apply_service_error,
+    caller_partner,
+    caller_user,
 )
-from contacts.views.contacts import form_errors
-from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
 
 
 class GroupListView(CampaignPortalMixin, ListView):
@@ -39,7 +37,7 @@ class GroupListView(CampaignPortalMixin, ListView):
 
     @cached_property
     def filter_form(self) -> GroupFilterForm:
-        form = GroupFilterForm(self.request.GET or None, partner=partner_of(self.request))
+        form = GroupFilterForm(self.request.GET or None, partner=caller_partner(self.request))
         form.is_valid()
         return form
 
@@ -49,7 +47,7 @@ class GroupListView(CampaignPortalMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Group]:
         filters = getattr(self.filter_form, "cleaned_data", {})
-        return selectors.group_list(partner=partner_of(self.request), filters=filters)
+        return selectors.group_list(partner=caller_partner(self.request), filters=filters)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -59,7 +57,7 @@ class GroupListView(CampaignPortalMixin, ListView):
         context.update(
             tab="groups",
             filter_form=self.filter_form,
-            group_tree=selectors.group_tree(partner_of(self.request)),
+            group_tree=selectors.group_tree(caller_partner(self.request)),
             query_string=query_string(self.request),
             current_query=self.request.GET.urlencode(),
             per_page_choices=(20, 50, 100),
@@ -74,10 +72,10 @@ class GroupCreateView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
     def form_valid(self, form: GroupForm) -> HttpResponse:
         try:
             group = services.group_create(
-                partner=partner_of(self.request), by=user_of(self.request), **form.cleaned_data
+                partner=caller_partner(self.request), by=caller_user(self.request), **form.cleaned_data
             )
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The group %(name)s is created.") % {"name": group.name})
         return back_to(self.request, reverse("contacts:groups"))
@@ -94,9 +92,9 @@ class GroupUpdateView(BadRequestOnInvalidMixin, PartnerObjectFormView):
 
     def form_valid(self, form: GroupForm) -> HttpResponse:
         try:
-            services.group_update(group=self.object, by=user_of(self.request), **form.cleaned_data)
+            services.group_update(group=self.object, by=caller_user(self.request), **form.cleaned_data)
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The group %(name)s is saved.") % {"name": self.object.name})
         return back_to(self.request, reverse("contacts:groups"))
@@ -121,7 +119,7 @@ class GroupDeleteView(PartnerScopedMixin, DetailView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         group = self.get_object()
         try:
-            deleted = services.group_delete(group=group, by=user_of(request))
+            deleted = services.group_delete(group=group, by=caller_user(request))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -143,7 +141,7 @@ class GroupActionView(CampaignPortalMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        partner, user = partner_of(request), user_of(request)
+        partner, user = caller_partner(request), caller_user(request)
         groups = list(Group.objects.for_partner(partner).filter(pk__in=checked_ids(request)))
         action = request.POST.get("action", "")
         if not groups:

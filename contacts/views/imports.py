@@ -22,17 +22,15 @@ from contacts.downloads import FORMAT_TYPES, serve_private, xlsx_response
 from contacts.forms import GroupForm, ImportFilterForm, ImportGroupForm, MappingForm, UploadForm
 from contacts.models import ContactImport
 from contacts.values import text
-from contacts.views.common import (
+from contacts.views.common import back_to, checked_ids, local_date, query_string
+from tenancy.views import (
     BadRequestOnInvalidMixin,
-    back_to,
-    checked_ids,
-    local_date,
-    partner_of,
-    query_string,
-    user_of,
+    CampaignPortalMixin,
+    PartnerScopedMixin,
+    apply_service_error,
+    caller_partner,
+    caller_user,
 )
-from contacts.views.contacts import form_errors
-from tenancy.views import CampaignPortalMixin, PartnerScopedMixin
 
 
 class ImportStartView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
@@ -47,10 +45,10 @@ class ImportStartView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
     def form_valid(self, form: UploadForm) -> HttpResponse:
         try:
             contact_import = services.contact_import_upload(
-                partner=partner_of(self.request), by=user_of(self.request), upload=form.cleaned_data["file"]
+                partner=caller_partner(self.request), by=caller_user(self.request), upload=form.cleaned_data["file"]
             )
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         return redirect("contacts:import_mapping", pk=contact_import.pk)
 
@@ -97,7 +95,7 @@ class ImportUploadView(_DraftStep):
         try:
             services.contact_import_replace_file(contact_import=self.object, upload=form.cleaned_data["file"])
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         return redirect("contacts:import_mapping", pk=self.object.pk)
 
@@ -117,13 +115,13 @@ class ImportMappingView(_DraftStep):
 
     @cached_property
     def choices(self) -> list[tuple[str, str]]:
-        return services.mapping_choices(partner_of(self.request))
+        return services.mapping_choices(caller_partner(self.request))
 
     def get_form_kwargs(self) -> dict[str, Any]:
         columns = max((len(row) for row in self.preview), default=0)
         return {
             **super().get_form_kwargs(),
-            "partner": partner_of(self.request),
+            "partner": caller_partner(self.request),
             "columns": columns,
             "choices": self.choices,
         }
@@ -168,7 +166,7 @@ class ImportMappingView(_DraftStep):
         try:
             services.contact_import_configure(
                 contact_import=job,
-                by=user_of(self.request),
+                by=caller_user(self.request),
                 mapping=form.mapping(),
                 existing_action=data["existing_action"],
                 stop_list_action=data["stop_list_action"],
@@ -180,7 +178,7 @@ class ImportMappingView(_DraftStep):
                 default_country=data["default_country"],
             )
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         return redirect("contacts:import_group", pk=job.pk)
 
@@ -203,10 +201,10 @@ class ImportGroupView(_DraftStep):
             if group_form.is_valid():
                 try:
                     group = services.group_create(
-                        partner=partner_of(request), by=user_of(request), **group_form.cleaned_data
+                        partner=caller_partner(request), by=caller_user(request), **group_form.cleaned_data
                     )
                 except ValidationError as error:
-                    form_errors(group_form, error)
+                    apply_service_error(group_form, error)
                 else:
                     messages.success(request, _("The group %(name)s is created.") % {"name": group.name})
                     return redirect(reverse("contacts:import_group", args=[self.object.pk]) + f"?group={group.pk}")
@@ -215,7 +213,7 @@ class ImportGroupView(_DraftStep):
         return super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "partner": partner_of(self.request)}
+        return {**super().get_form_kwargs(), "partner": caller_partner(self.request)}
 
     def get_initial(self) -> dict[str, Any]:
         chosen = self.request.GET.get("group", "")
@@ -228,10 +226,10 @@ class ImportGroupView(_DraftStep):
     def form_valid(self, form: ImportGroupForm) -> HttpResponse:
         try:
             services.contact_import_start(
-                contact_import=self.object, by=user_of(self.request), group=form.cleaned_data["group"]
+                contact_import=self.object, by=caller_user(self.request), group=form.cleaned_data["group"]
             )
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         return redirect("contacts:import_progress", pk=self.object.pk)
 
@@ -260,13 +258,13 @@ class ImportHistoryView(CampaignPortalMixin, ListView):
 
     @cached_property
     def filter_form(self) -> ImportFilterForm:
-        form = ImportFilterForm(self.request.GET or None, partner=partner_of(self.request))
+        form = ImportFilterForm(self.request.GET or None, partner=caller_partner(self.request))
         form.is_valid()
         return form
 
     def get_queryset(self) -> QuerySet[ContactImport]:
         filters = getattr(self.filter_form, "cleaned_data", {})
-        return selectors.import_list(partner=partner_of(self.request), filters=filters)
+        return selectors.import_list(partner=caller_partner(self.request), filters=filters)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
@@ -280,7 +278,7 @@ class ImportExportView(CampaignPortalMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        imports = selectors.import_list(partner=partner_of(request), filters={}).filter(pk__in=checked_ids(request))
+        imports = selectors.import_list(partner=caller_partner(request), filters={}).filter(pk__in=checked_ids(request))
         if not imports.exists():
             messages.error(request, _("Select at least one import."))
             return back_to(request, reverse("contacts:imports"))
