@@ -39,6 +39,7 @@ from tenancy.views import (
     apply_service_error,
     caller_partner,
     caller_user,
+    report_errors,
 )
 
 CATALOG_PAGE_SIZE = 24
@@ -57,11 +58,6 @@ def safe_next(request: HttpRequest, target: str, fallback: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return fallback
-
-
-def report_error(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
 
 
 class ModalMixin:
@@ -202,7 +198,7 @@ class PackBuyView(ModalMixin, PackScopedMixin, DetailView):
         try:
             services.pack_purchase(partner=caller_partner(request), pack=pack, by=caller_user(request))
         except ValidationError as error:
-            report_error(request, error)
+            report_errors(request, error)
         else:
             messages.success(
                 request,
@@ -279,7 +275,7 @@ class RatePlanSelectView(ModalMixin, RatePlanScopedMixin, DetailView):
                 partner=caller_partner(request), plan=plan, by=caller_user(request), replace=replace
             )
         except ValidationError as error:
-            report_error(request, error)
+            report_errors(request, error)
             return redirect(reverse("billing:purchase") + "?tab=plans")
         if current is not None and replace:
             text = _("%(name)s now prices your %(channel)s messages instead of %(old)s.") % {
@@ -311,7 +307,7 @@ class RatePlanRequestView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormVie
                 channel=form.cleaned_data["channel"],
             )
         except ValidationError as error:
-            report_error(self.request, error)
+            report_errors(self.request, error)
         else:
             messages.success(self.request, _("Your request is sent. You will see the plans here once they are ready."))
         return redirect("billing:purchase")

@@ -8,10 +8,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
@@ -28,19 +27,13 @@ from tenancy.views import (
     CampaignPortalMixin,
     PartnerScopedMixin,
     apply_service_error,
+    back_to,
     caller_partner,
     caller_user,
+    report_errors,
 )
 
 LOGO_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
-
-
-def back_to(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
-    """Return to the page the action was posted from when it is on this site."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return HttpResponseRedirect(target)
-    return redirect(fallback)
 
 
 def serve_document(document: SenderIDDocument) -> FileResponse:
@@ -166,8 +159,7 @@ class _SenderAction(PartnerScopedMixin, SingleObjectMixin, View):
         try:
             text = self.act(sender)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            report_errors(request, error)
         else:
             messages.success(request, text)
         return back_to(request, reverse("senders:list"))

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from tenancy.models import Partner, Portal, User
 from tenancy.services import partner_can_sign_in
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def home_url_name(partner: Partner) -> str:
@@ -39,6 +44,20 @@ def apply_service_error(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def report_errors(request: HttpRequest, error: ValidationError) -> None:
+    """Show a service's refusal as error messages (for actions with no form to show it on)."""
+    for text in error.messages:
+        messages.error(request, text)
+
+
+def back_to(request: HttpRequest, fallback: StrOrPromise) -> HttpResponseRedirect:
+    """Return to the page the action was posted from (``next``, e.g. a filtered list) when it is on this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return HttpResponseRedirect(target)
+    return redirect(fallback)
 
 
 def has_second_factor(request: HttpRequest) -> bool:

@@ -26,10 +26,10 @@ from django.views.generic import DetailView
 from django.views.generic.detail import SingleObjectMixin
 
 from adminpanel.forms import ListFilterForm
-from adminpanel.views.base import FilteredListView, SectionMixin, report_errors
+from adminpanel.views.base import FilteredListView, SectionMixin
 from tenancy import approvals
 from tenancy.models import ApprovalRequest, ApprovalStep, Partner
-from tenancy.views import SubtreeScopedMixin, caller_partner, caller_user
+from tenancy.views import SubtreeScopedMixin, caller_partner, caller_user, report_errors
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

@@ -10,34 +10,26 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import ListView
 from django.views.generic.detail import SingleObjectMixin
 
 from adminpanel.forms import ListFilterForm
-from tenancy.views import BadRequestOnInvalidMixin, SubtreeScopedMixin, apply_service_error, caller_partner
+from tenancy.views import (
+    BadRequestOnInvalidMixin,
+    SubtreeScopedMixin,
+    apply_service_error,
+    back_to,
+    caller_partner,
+    report_errors,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 DEFAULT_PER_PAGE = 20
-
-
-def report_errors(request: HttpRequest, error: ValidationError) -> None:
-    """Show a service's refusal as error messages (for actions with no form to show it on)."""
-    for text in error.messages:
-        messages.error(request, text)
-
-
-def safe_next(request: HttpRequest, fallback: StrOrPromise) -> HttpResponseRedirect:
-    """Go back to the page the action came from (a filtered list) when it is on this site."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return HttpResponseRedirect(target)
-    return redirect(fallback)
 
 
 class SectionMixin:
@@ -167,4 +159,4 @@ class SetActiveView(SubtreeScopedMixin, SingleObjectMixin, View):
             report_errors(request, error)
         else:
             messages.success(request, self.message(self.object))
-        return safe_next(request, self.fallback_url)
+        return back_to(request, self.fallback_url)

@@ -38,8 +38,6 @@ from adminpanel.views.base import (
     ServiceFormMixin,
     SetActiveView,
     disable_form,
-    report_errors,
-    safe_next,
 )
 from billing import selectors, services
 from billing.models import Pack, Rate, RatePlan, Subscription
@@ -48,8 +46,10 @@ from tenancy.views import (
     BadRequestOnInvalidMixin,
     SubtreeScopedMixin,
     apply_service_error,
+    back_to,
     caller_partner,
     caller_user,
+    report_errors,
 )
 
 ACTIVE_SUBSCRIBERS = Count("subscriptions", filter=Q(subscriptions__status=Subscription.Status.ACTIVE), distinct=True)
@@ -432,5 +432,5 @@ class SubscriptionEndView(SetActiveView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if self.get_object().partner_id == caller_partner(request).pk:
             messages.error(request, _("Your own subscriptions are managed by the partner above you."))
-            return safe_next(request, self.fallback_url)
+            return back_to(request, self.fallback_url)
         return super().post(request, *args, **kwargs)

@@ -26,7 +26,7 @@ from adminpanel.billing_forms import (
 )
 from adminpanel.forms import ListFilterForm
 from adminpanel.views.approvals import ApprovalKindUI, register_kind
-from adminpanel.views.base import FilteredListView, SectionMixin, report_errors, safe_next
+from adminpanel.views.base import FilteredListView, SectionMixin
 from billing import selectors, services
 from billing.models import ACCUMULATING_TYPES, RatePlanRequest, TopUpRequest, Transaction
 from billing.services.requests import GATEWAYS, RATE_PLAN_KIND, TOP_UP_KIND
@@ -37,8 +37,10 @@ from tenancy.views import (
     BadRequestOnInvalidMixin,
     SubtreeScopedMixin,
     apply_service_error,
+    back_to,
     caller_partner,
     caller_user,
+    report_errors,
 )
 
 
@@ -209,7 +211,7 @@ class TopUpDecisionView(SubtreeScopedMixin, SingleObjectMixin, View):
                 messages.success(request, _("The top-up is declined."))
         except ValidationError as error:
             report_errors(request, error)
-        return safe_next(request, reverse("adminpanel:top_up_list"))
+        return back_to(request, reverse("adminpanel:top_up_list"))
 
 
 class RatePlanRequestFilterForm(ListFilterForm):
@@ -271,4 +273,4 @@ class RatePlanRequestDecisionView(SubtreeScopedMixin, SingleObjectMixin, View):
                 messages.success(request, _("The request is declined."))
         except ValidationError as error:
             report_errors(request, error)
-        return safe_next(request, reverse("adminpanel:rate_plan_request_list"))
+        return back_to(request, reverse("adminpanel:rate_plan_request_list"))

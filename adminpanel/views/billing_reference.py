@@ -19,11 +19,11 @@ from django.views import View
 from django.views.generic import FormView
 
 from adminpanel.billing_forms import CountryForm, CsvUploadForm, NetworkFilterForm, NetworkForm, PrefixForm
-from adminpanel.views.base import FilteredListView, SectionMixin, disable_form, report_errors
+from adminpanel.views.base import FilteredListView, SectionMixin, disable_form
 from billing import services
 from billing.models import Country, Network, NumberPrefix
 from tenancy.models import Partner
-from tenancy.views import AdminPanelMixin, BadRequestOnInvalidMixin, apply_service_error, caller_partner
+from tenancy.views import AdminPanelMixin, BadRequestOnInvalidMixin, apply_service_error, caller_partner, report_errors
 
 PREFIXES_SHOWN = 300
 

@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DetailView, UpdateView
 
 from adminpanel.forms import CustomFieldFilterForm, CustomFieldForm
-from adminpanel.views.base import FilteredListView, OwnRowEditMixin, SectionMixin, ServiceFormMixin, report_errors
+from adminpanel.views.base import FilteredListView, OwnRowEditMixin, SectionMixin, ServiceFormMixin
 from tenancy import services
 from tenancy.models import CustomField
-from tenancy.views import AdminPanelMixin, SubtreeScopedMixin, caller_partner, caller_user
+from tenancy.views import AdminPanelMixin, SubtreeScopedMixin, caller_partner, caller_user, report_errors
 
 
 class CustomFieldListView(FilteredListView):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
@@ -13,7 +12,7 @@ from campaigns.placeholders import DATE_FORMATS, DEFAULT_DATE_FORMAT, date_varia
 from contacts.selectors import contact_variables
 from shortener.models import ShortDomain, ShortLink
 from tenancy.models import Partner
-from tenancy.views import apply_service_error
+from tenancy.views import apply_service_error, report_errors
 
 
 def variable_context(partner: Partner) -> dict[str, Any]:
@@ -39,5 +38,4 @@ def _errors(request: HttpRequest, error: ValidationError, form: Any = None) -> N
     if form is not None and hasattr(error, "error_dict"):
         apply_service_error(form, error)
         return
-    for text in error.messages:
-        messages.error(request, text)
+    report_errors(request, error)

@@ -10,10 +10,8 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView
 from django.views.generic.detail import SingleObjectMixin
 
@@ -36,14 +34,6 @@ class PartnerObjectFormView(PartnerScopedMixin, SingleObjectMixin, FormView):  #
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = self.get_object()
         return super().post(request, *args, **kwargs)
-
-
-def back_to(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
-    """Return to the page the action was posted from when it is on this site."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return HttpResponseRedirect(target)
-    return redirect(fallback)
 
 
 def checked_ids(request: HttpRequest) -> list[int]:

@@ -27,7 +27,6 @@ from contacts.values import Column
 from contacts.views.common import (
     ContactPaginator,
     PartnerObjectFormView,
-    back_to,
     contact_fields,
     filtered_contacts,
     query_string,
@@ -38,8 +37,10 @@ from tenancy.views import (
     CampaignPortalMixin,
     PartnerScopedMixin,
     apply_service_error,
+    back_to,
     caller_partner,
     caller_user,
+    report_errors,
 )
 
 
@@ -232,8 +233,7 @@ class ContactActionView(CampaignPortalMixin, View):
                 return contacts_xlsx(partner=partner, user=user, contacts=contacts, name=name, stop_list=stop_list)
             text = self.act(action, partner=partner, user=user, contacts=contacts)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            report_errors(request, error)
         else:
             messages.success(request, text)
         return back_to(request, fallback)
@@ -310,8 +310,7 @@ class TableSettingsView(CampaignPortalMixin, View):
         try:
             services.table_settings_save(user=caller_user(request), table=table, columns=columns)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            report_errors(request, error)
         else:
             messages.success(request, _("Your table settings are saved."))
         return back_to(request, reverse("contacts:list"))
@@ -351,8 +350,7 @@ class _FieldAction(PartnerScopedMixin, SingleObjectMixin, View):
         try:
             text = self.act(field)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            report_errors(request, error)
         else:
             messages.success(request, text)
         return back_to(request, reverse("contacts:list"))

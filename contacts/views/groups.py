@@ -20,14 +20,16 @@ from contacts import selectors, services
 from contacts.downloads import contacts_xlsx
 from contacts.forms import GroupFilterForm, GroupForm
 from contacts.models import Contact, Group
-from contacts.views.common import PartnerObjectFormView, back_to, checked_ids, query_string
+from contacts.views.common import PartnerObjectFormView, checked_ids, query_string
 from tenancy.views import (
     BadRequestOnInvalidMixin,
     CampaignPortalMixin,
     PartnerScopedMixin,
     apply_service_error,
+    back_to,
     caller_partner,
     caller_user,
+    report_errors,
 )
 
 
@@ -121,8 +123,7 @@ class GroupDeleteView(PartnerScopedMixin, DetailView):
         try:
             deleted = services.group_delete(group=group, by=caller_user(request))
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            report_errors(request, error)
             return redirect("contacts:groups")
         text = _("The group %(name)s is deleted.") % {"name": group.name}
         if deleted:
@@ -154,8 +155,7 @@ class GroupActionView(CampaignPortalMixin, View):
         try:
             text = self.act(action, partner=partner, user=user, groups=groups)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            report_errors(request, error)
         else:
             messages.success(request, text)
         return back_to(request, reverse("contacts:groups"))

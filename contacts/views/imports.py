@@ -22,12 +22,13 @@ from contacts.downloads import FORMAT_TYPES, serve_private, xlsx_response
 from contacts.forms import GroupForm, ImportFilterForm, ImportGroupForm, MappingForm, UploadForm
 from contacts.models import ContactImport
 from contacts.values import text
-from contacts.views.common import back_to, checked_ids, local_date, query_string
+from contacts.views.common import checked_ids, local_date, query_string
 from tenancy.views import (
     BadRequestOnInvalidMixin,
     CampaignPortalMixin,
     PartnerScopedMixin,
     apply_service_error,
+    back_to,
     caller_partner,
     caller_user,
 )
