@@ -28,7 +28,8 @@ from billing.models import Transaction, TransactionType
 from messaging.models import EdrType, Message, MessageStatus
 from senders import services as sender_services
 from senders.models import SenderID
-from tenancy.models import Channel, User
+from tenancy.models import Channel
+from tenancy.views import caller_user
 
 
 class SenderIdFilter(django_filters.FilterSet):
@@ -55,7 +56,7 @@ class SenderIdViewSet(viewsets.ReadOnlyModelViewSet[SenderID]):
     def request_new(self, request: Request) -> Response:
         incoming = SenderIdRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        user: User = request.user  # type: ignore[assignment]
+        user = caller_user(request)
         created = sender_services.sender_request_create(
             partner=api_auth(request).partner, by=user, **incoming.validated_data
         )
@@ -114,7 +115,7 @@ class TransactionViewSet(viewsets.ReadOnlyModelViewSet[Transaction]):
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk: str | None = None) -> FileResponse:
         """The transaction's details per MCCMNC as XLSX (Finance → Export Details)."""
-        user: User = request.user  # type: ignore[assignment]
+        user = caller_user(request)
         return transaction_details_response(self.get_object(), user=user, partner=api_auth(request).partner)
 
 

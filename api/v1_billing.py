@@ -13,7 +13,7 @@ from api.authentication import api_auth
 from billing import selectors as billing_selectors
 from billing import services as billing_services
 from billing.models import Pack, RatePlan, Subscription
-from tenancy.models import User
+from tenancy.views import caller_user
 
 
 class PackSerializer(serializers.ModelSerializer):
@@ -67,7 +67,7 @@ class PackViewSet(viewsets.ReadOnlyModelViewSet[Pack]):
     @extend_schema(request=None, responses={201: SubscriptionSerializer})
     @action(detail=True, methods=["post"])
     def purchase(self, request: Request, pk: str | None = None) -> Response:
-        user: User = request.user  # type: ignore[assignment]
+        user = caller_user(request)
         subscription = billing_services.pack_purchase(
             partner=api_auth(request).partner, pack=self.get_object(), by=user
         )
@@ -88,7 +88,7 @@ class RatePlanViewSet(viewsets.ReadOnlyModelViewSet[RatePlan]):
     def subscribe(self, request: Request, pk: str | None = None) -> Response:
         incoming = ReplaceSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        user: User = request.user  # type: ignore[assignment]
+        user = caller_user(request)
         subscription = billing_services.plan_subscribe(
             partner=api_auth(request).partner, plan=self.get_object(), by=user,
             replace=incoming.validated_data["replace"],

@@ -19,7 +19,8 @@ from campaigns import selectors as campaign_selectors
 from campaigns import services as campaign_services
 from campaigns.models import Campaign
 from contacts.models import Group
-from tenancy.models import Channel, User
+from tenancy.models import Channel
+from tenancy.views import caller_user
 
 
 class StepSerializer(serializers.Serializer):
@@ -100,14 +101,14 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Cam
         data["steps"] = [dict(step) for step in data["steps"]]
         if data.get("send_at") is None:
             data.pop("send_at", None)
-        user: User = request.user  # type: ignore[assignment]
+        user = caller_user(request)
         campaign = campaign_services.campaign_create(
             partner=api_auth(request).partner, by=user, origin=Campaign.Origin.API, **data
         )
         return Response(self.get_serializer(campaign).data, status=status.HTTP_201_CREATED)
 
     def _act(self, service: Callable[..., Campaign]) -> Response:
-        user: User = self.request.user  # type: ignore[assignment]
+        user = caller_user(self.request)
         campaign = service(campaign=self.get_object(), by=user)
         return Response(self.get_serializer(campaign).data)
 

@@ -30,7 +30,7 @@ from contacts.models import MAX_UPLOAD_BYTES, ContactImport, Group
 from contacts.services.imports import PREVIEW_ROWS
 from contacts.values import text
 from senders.models import SenderID
-from tenancy.models import User
+from tenancy.views import caller_user
 
 # The service's field names → the API's, so a refusal names the parameter the client sent.
 API_NAMES = {
@@ -179,10 +179,6 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.
             .order_by("-created_at", "-pk")
         )
 
-    def _user(self) -> User:
-        user: User = self.request.user  # type: ignore[assignment]
-        return user
-
     def _answer(self, job: ContactImport, http_status: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=job.pk)).data, status=http_status)
 
@@ -191,7 +187,7 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.
         incoming = UploadSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         job = contact_services.contact_import_upload(
-            partner=api_auth(request).partner, by=self._user(), upload=incoming.validated_data["file"]
+            partner=api_auth(request).partner, by=caller_user(request), upload=incoming.validated_data["file"]
         )
         return self._answer(job, status.HTTP_201_CREATED)
 
@@ -243,7 +239,7 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.
         try:
             contact_services.contact_import_configure(
                 contact_import=job,
-                by=self._user(),
+                by=caller_user(request),
                 mapping=data["mapping"],
                 existing_action=data["existingAction"],
                 stop_list_action=data["stopListAction"],
@@ -269,9 +265,9 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.
         try:
             with transaction.atomic():  # a new group is kept only when the import starts
                 group = data.get("groupId") or contact_services.group_create(
-                    partner=api_auth(request).partner, by=self._user(), name=data["newGroup"]
+                    partner=api_auth(request).partner, by=caller_user(request), name=data["newGroup"]
                 )
-                contact_services.contact_import_start(contact_import=job, by=self._user(), group=group)
+                contact_services.contact_import_start(contact_import=job, by=caller_user(request), group=group)
         except ValidationError as error:
             raise api_field_names(error, {**API_NAMES, "name": "newGroup"}) from error
         return self._answer(job)

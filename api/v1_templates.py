@@ -19,7 +19,8 @@ from api.serializers import PartnerPrimaryKeyField
 from campaigns import services as campaign_services
 from campaigns.models import MAX_WA_BUTTONS, MessageTemplate, Moderation
 from senders.models import SenderID
-from tenancy.models import Channel, Partner, User
+from tenancy.models import Channel, Partner
+from tenancy.views import caller_user
 
 # The model's field names → the API's, so a refusal names the parameter the client sent.
 API_NAMES = {
@@ -129,7 +130,7 @@ class TemplateViewSet(
     def _save(self, template: MessageTemplate, data: dict[str, Any]) -> MessageTemplate:
         for name, value in data.items():
             setattr(template, name, value)
-        user: User = self.request.user  # type: ignore[assignment]
+        user = caller_user(self.request)
         try:
             return campaign_services.template_save(template=template, by=user)
         except ValidationError as error:
@@ -150,6 +151,6 @@ class TemplateViewSet(
         return Response(self.get_serializer(template).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user: User = request.user  # type: ignore[assignment]
+        user = caller_user(request)
         campaign_services.template_delete(template=self.get_object(), by=user)
         return Response(status=status.HTTP_204_NO_CONTENT)

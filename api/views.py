@@ -27,7 +27,7 @@ from api.errors import error_body, error_response
 from api.models import ApiKey
 from api.permissions import ApiKeyOnly
 from api.serializers import ApiKeySerializer, NewApiKeySerializer, RefreshSerializer, TokenSerializer
-from tenancy.models import User
+from tenancy.views import caller_user
 
 
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
@@ -85,7 +85,7 @@ class ApiKeyViewSet(
         incoming = ApiKeySerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        user: User = request.user  # type: ignore[assignment]
+        user = caller_user(request)
         issued = services.api_key_create(
             partner=api_auth(request).partner,
             by=user,

@@ -19,6 +19,7 @@ from tenancy.services import partner_can_sign_in
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+    from rest_framework.request import Request
 
 
 def home_url_name(partner: Partner) -> str:
@@ -31,8 +32,8 @@ def caller_partner(request: HttpRequest) -> Partner:
     return partner
 
 
-def caller_user(request: HttpRequest) -> User:
-    """The signed-in user (the tenancy mixins have already turned anonymous visitors away)."""
+def caller_user(request: HttpRequest | Request) -> User:
+    """The signed-in user of a page or an API call (the tenancy mixins and the API turn anonymous callers away)."""
     user: User = request.user  # type: ignore[assignment]
     return user
 
