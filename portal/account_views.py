@@ -39,13 +39,13 @@ class MyAccountView(PartnerRequiredMixin, FormView):
 
     def get_form(self, form_class: Any = None) -> MyAccountForm:
         form = MyAccountForm(instance=self.request.user, **self.get_form_kwargs())
-        add_custom_fields(form, self.custom_fields(), self.request.user.profile_fields)  # type: ignore[union-attr]
+        add_custom_fields(form, self.custom_fields(), caller_user(self.request).profile_fields)
         return form
 
     def form_valid(self, form: MyAccountForm) -> HttpResponse:
         data = form.cleaned_data
         services.user_update_profile(
-            user=self.request.user,  # type: ignore[arg-type]
+            user=caller_user(self.request),
             first_name=data["first_name"],
             last_name=data["last_name"],
             date_format=data["date_format"],
@@ -84,7 +84,7 @@ class SecurityView(PartnerRequiredMixin, View):
         return redirect("portal:account_security")
 
     def render(self, request: HttpRequest, form: PasswordChangeForm, status: int = 200, **extra: Any) -> HttpResponse:
-        context = {"form": form, "has_2fa": services.totp_device(request.user) is not None, **extra}  # type: ignore[arg-type]
+        context = {"form": form, "has_2fa": services.totp_device(caller_user(request)) is not None, **extra}
         return render(request, self.template_name, context, status=status)
 
 
@@ -100,7 +100,7 @@ class LanguageView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         language = request.POST.get("language", "")
         if language in dict(settings.LANGUAGES):
-            services.user_update_profile(user=request.user, language=language)  # type: ignore[arg-type]
+            services.user_update_profile(user=caller_user(request), language=language)
         response = _back(request)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
         return response
