@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
@@ -25,12 +25,11 @@ from tenancy.services import custom_fields_for
 from tenancy.views import (
     BadRequestOnInvalidMixin,
     CampaignPortalMixin,
+    ObjectActionMixin,
     PartnerScopedMixin,
     apply_service_error,
-    back_to,
     caller_partner,
     caller_user,
-    report_errors,
 )
 
 LOGO_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
@@ -145,24 +144,11 @@ class SenderDetailView(PartnerScopedMixin, DetailView):
         return super().get_context_data(cards=cards, **kwargs)
 
 
-class _SenderAction(PartnerScopedMixin, SingleObjectMixin, View):
+class _SenderAction(ObjectActionMixin, PartnerScopedMixin, SingleObjectMixin, View):
     """A POST button on a sender ID of the signed-in partner, carried out by a service."""
 
     model = SenderID
-    http_method_names = ["post"]
-
-    def act(self, sender: SenderID) -> str:
-        raise NotImplementedError
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        sender = self.get_object()
-        try:
-            text = self.act(sender)
-        except ValidationError as error:
-            report_errors(request, error)
-        else:
-            messages.success(request, text)
-        return back_to(request, reverse("senders:list"))
+    fallback_url = reverse_lazy("senders:list")
 
 
 class SenderUnsubscribeView(_SenderAction):

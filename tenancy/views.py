@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -74,6 +75,31 @@ class BadRequestOnInvalidMixin:
         response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
         response.status_code = 400
         return response
+
+
+class ObjectActionMixin:
+    """A POST button on one row, carried out by a service in ``act``; its refusal or success shows as a message.
+
+    The caller then goes back to the page it came from (``fallback_url`` when that is not on this site).
+    """
+
+    http_method_names: Sequence[str] = ["post"]
+    fallback_url: StrOrPromise = ""
+    request: HttpRequest
+
+    def act(self, obj: Any) -> str:
+        """Carry out the action through a service and return the success message."""
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()  # type: ignore[attr-defined]
+        try:
+            text = self.act(self.object)
+        except ValidationError as error:
+            report_errors(request, error)
+        else:
+            messages.success(request, text)
+        return back_to(request, self.fallback_url)
 
 
 class PartnerRequiredMixin(AccessMixin):

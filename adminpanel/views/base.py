@@ -19,11 +19,10 @@ from django.views.generic.detail import SingleObjectMixin
 from adminpanel.forms import ListFilterForm
 from tenancy.views import (
     BadRequestOnInvalidMixin,
+    ObjectActionMixin,
     SubtreeScopedMixin,
     apply_service_error,
-    back_to,
     caller_partner,
-    report_errors,
 )
 
 if TYPE_CHECKING:
@@ -138,12 +137,10 @@ class OwnRowEditMixin:
         return super().get_context_data(read_only=self.read_only, **kwargs)  # type: ignore[misc,no-any-return]
 
 
-class SetActiveView(SubtreeScopedMixin, SingleObjectMixin, View):
+class SetActiveView(ObjectActionMixin, SubtreeScopedMixin, SingleObjectMixin, View):
     """POST-only disable / enable of a row in the caller's subtree through a service."""
 
     active = True
-    fallback_url: StrOrPromise = ""
-    http_method_names = ["post"]
 
     def change(self, obj: Any) -> None:
         raise NotImplementedError
@@ -151,12 +148,6 @@ class SetActiveView(SubtreeScopedMixin, SingleObjectMixin, View):
     def message(self, obj: Any) -> str:
         raise NotImplementedError
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        try:
-            self.change(self.object)
-        except ValidationError as error:
-            report_errors(request, error)
-        else:
-            messages.success(request, self.message(self.object))
-        return back_to(request, self.fallback_url)
+    def act(self, obj: Any) -> str:
+        self.change(obj)
+        return self.message(obj)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -35,6 +35,7 @@ from contacts.views.common import (
 from tenancy.views import (
     BadRequestOnInvalidMixin,
     CampaignPortalMixin,
+    ObjectActionMixin,
     PartnerScopedMixin,
     apply_service_error,
     back_to,
@@ -341,22 +342,9 @@ class FieldCreateView(CampaignPortalMixin, View):
         return back_to(request, reverse("contacts:list"))
 
 
-class _FieldAction(PartnerScopedMixin, SingleObjectMixin, View):
+class _FieldAction(ObjectActionMixin, PartnerScopedMixin, SingleObjectMixin, View):
     model = ContactField
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        field = self.get_object()
-        try:
-            text = self.act(field)
-        except ValidationError as error:
-            report_errors(request, error)
-        else:
-            messages.success(request, text)
-        return back_to(request, reverse("contacts:list"))
-
-    def act(self, field: ContactField) -> str:
-        raise NotImplementedError
+    fallback_url = reverse_lazy("contacts:list")
 
 
 class FieldUpdateView(_FieldAction):
