@@ -176,6 +176,7 @@
       }
     });
     input.addEventListener("change", show);
+    show();  /* a file chosen before this script ran */
   });
 
   document.querySelectorAll("[data-stop-action]").forEach(function (group) {

@@ -101,6 +101,9 @@ def test_top_up_buy_a_pack_and_find_it_in_finance(
     top_up = page.get_by_test_id("transaction-row").filter(has_text="Balance Top Up")
     expect(top_up.get_by_test_id("transaction-amount")).to_have_text("+25.00")
     shot("finance")
+    # billing.js applies the filter on change; select_option skips the click a user makes, so Playwright cannot wait
+    # for the handler as it does for a button: wait until the page's scripts have run.
+    page.wait_for_load_state("load")
     page.get_by_label("Operation type").select_option(label="Pack Purchase")
     expect(page).to_have_url(re.compile(r"type=pack_purchase"))
     expect(page.get_by_test_id("transaction-row")).to_have_count(1)
