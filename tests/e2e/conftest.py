@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page, expect
 
 from tenancy.models import Portal
 from tests.factories import make_portal, make_tenant
@@ -113,6 +113,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call":
         item.rep_call = report  # type: ignore[attr-defined]
     return report
+
+
+def shown(dialog: Locator) -> Locator:
+    """A Bootstrap modal once its opening transition has ended, when Bootstrap focuses it. Until then its dialog
+    slides 50 px down: Playwright may find a button in it stable at the start of the slide and click where the
+    button no longer is, and the click is lost."""
+    expect(dialog).to_be_focused()
+    return dialog
 
 
 def outbox_to(email: str) -> list[mail.EmailMessage]:

@@ -20,7 +20,7 @@ from messaging.models import Message
 from tenancy.models import Channel
 from tests.campaigns.factories import make_template
 from tests.contacts.factories import make_contact, make_group
-from tests.e2e.conftest import Shots
+from tests.e2e.conftest import Shots, shown
 from tests.factories import PASSWORD, Tenant, make_sender_id, make_short_domain, make_tenant
 from tests.messaging.conftest import fund, make_plan, simulator
 
@@ -88,6 +88,7 @@ def test_sms_campaign_then_viber_cascade(page: Page, live_server: Any, sender_te
     expect(page.get_by_test_id("estimate-recipients")).to_have_text("3")
     shot("complete-and-send")
     page.get_by_test_id("create").click()
+    shown(page.locator("#confirm-launch"))
     page.get_by_test_id("confirm").click()
     row = page.get_by_test_id("campaign-row").filter(has_text="VIP greeting")
     expect(row).to_be_visible()
@@ -116,6 +117,7 @@ def test_sms_campaign_then_viber_cascade(page: Page, live_server: Any, sender_te
     expect(cascade.locator("[data-channel]").last).to_have_attribute("data-channel", "sms")
     shot("cascade-send")
     page.get_by_test_id("create").click()
+    shown(page.locator("#confirm-launch"))
     page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("campaign-row").first).to_be_visible()
     cascade_campaign = Campaign.objects.exclude(pk=campaign.pk).get()
@@ -160,8 +162,10 @@ def test_date_format_short_link_columns_and_whatsapp_header(
     page.get_by_label("Birthdays (1)").check()
     page.get_by_test_id("next").click()
     page.get_by_test_id("create").click()
+    shown(page.locator("#confirm-launch"))
     page.get_by_test_id("confirm").click()
     row = page.get_by_test_id("campaign-row").filter(has_text="Birthday")
+    expect(row).to_be_visible()  # the launch is done: the database is read after it
     link = Campaign.objects.get(name="Birthday").short_link
     assert link is not None and link.domain == domain
     expect(row.get_by_test_id("short-url")).to_have_text(link.url)
@@ -171,6 +175,7 @@ def test_date_format_short_link_columns_and_whatsapp_header(
 
     # Table Settings: hide the cost and move the status first.
     page.get_by_test_id("table-settings-button").click()
+    shown(page.locator("#table-settings"))
     items = page.get_by_test_id("column-item")
     page.get_by_label("Cost", exact=True).uncheck()
     items.filter(has_text="Status").locator(".drag-handle").drag_to(items.first.locator(".drag-handle"))

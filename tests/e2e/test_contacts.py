@@ -14,7 +14,7 @@ from playwright.sync_api import FilePayload, Page, expect
 
 from contacts.models import Contact, ContactImport, StopEntry
 from tests.contacts.factories import make_contact_field, xlsx_bytes
-from tests.e2e.conftest import Shots
+from tests.e2e.conftest import Shots, shown
 from tests.factories import PASSWORD, Tenant, make_sender_id, make_tenant
 
 pytestmark = pytest.mark.e2e
@@ -116,7 +116,7 @@ def test_import_see_block_and_export(page: Page, live_server: Any, company: Tena
 
     # table settings: show the User column
     page.get_by_test_id("table-settings-button").click()
-    settings = page.locator("#table-settings")
+    settings = shown(page.locator("#table-settings"))
     settings.get_by_label("User", exact=True).check()
     shot("table-settings")
     settings.get_by_test_id("save-columns").click()
@@ -128,6 +128,7 @@ def test_import_see_block_and_export(page: Page, live_server: Any, company: Tena
     row.get_by_test_id("row-block").click()
     modal = page.locator("#modal-block")
     expect(modal).to_be_visible()
+    shown(modal)
     modal.get_by_label("SolShop (SMS)").check()
     shot("stop-list-window")
     modal.get_by_test_id("confirm-block").click()

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from billing.models import BillingMode, Country, Pack, Subscription, Transaction, TransactionType
-from tests.e2e.conftest import Shots
+from tests.e2e.conftest import Shots, shown
 from tests.factories import PASSWORD, Tenant, make_tenant
 
 pytestmark = pytest.mark.e2e
@@ -53,6 +53,7 @@ def test_top_up_buy_a_pack_and_find_it_in_finance(
     page.get_by_role("button", name="Top Up").first.click()
     window = page.get_by_test_id("top-up-modal")
     expect(window).to_be_visible()
+    shown(window)
     window.get_by_label("Amount").fill("0")
     window.get_by_label("Demo card (instant)").check()
     window.get_by_test_id("top-up-submit").click()
@@ -71,7 +72,10 @@ def test_top_up_buy_a_pack_and_find_it_in_finance(
     tile = page.get_by_test_id("pack-tile").filter(has_text="Spain 100")
     expect(tile).to_contain_text("10.00 EUR")
     shot("catalog")
+    # Buy Now opens the order in a window once htmx and Bootstrap have run (before, it opens the order's page).
+    page.wait_for_load_state("load")
     tile.get_by_test_id("buy-now").click()
+    shown(page.get_by_test_id("billing-modal"))
     order = page.get_by_test_id("pack-order")
     expect(order).to_be_visible()
     expect(order.get_by_test_id("order-price")).to_have_text("10.00 EUR")
