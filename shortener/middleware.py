@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from shortener.services import short_domain_names, short_domain_names_version, short_link_open
 
 SHORT_PATH = re.compile(r"^/([A-Za-z0-9]{4,16})/?$")
-# The API and vendor webhooks are never short links: their hot paths skip the host check and its cache read.
+# The API and vendor webhooks are never short links: their hot paths check the host against this process's copy
+# of the names without reading the shared version (a domain added a moment ago may answer them until the next
+# short-link request refreshes the copy).
 NEVER_SHORT_PREFIXES = ("/api/", "/hooks/")
 
 _local_lock = threading.Lock()
@@ -50,10 +52,13 @@ class ShortLinkMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(NEVER_SHORT_PREFIXES):
-            return self.get_response(request)
         name = request.get_host().rsplit(":", 1)[0].strip("[]").lower()
-        if name not in local_short_domain_names():
+        copy = _local
+        if request.path.startswith(NEVER_SHORT_PREFIXES) and copy is not None:
+            names = copy[1]
+        else:
+            names = local_short_domain_names()
+        if name not in names:
             return self.get_response(request)
         match = SHORT_PATH.match(request.path)
         if match and request.method in ("GET", "HEAD"):

@@ -90,7 +90,9 @@ class SetupView(WizardMixin, FormView):
             }  # fmt: skip
             for t in templates
         }
-        form = kwargs.setdefault("form", self.get_form())
+        if "form" not in kwargs:
+            kwargs["form"] = self.get_form()
+        form = kwargs["form"]
         whatsapp = str(form["whatsapp_template"].value() or "")
         chosen = Channel.WHATSAPP in (form["channels"].value() or [])
         fixed_link = template_data.get(whatsapp, {}).get("short_link") if chosen else None

@@ -138,9 +138,10 @@ def test_the_names_are_read_again_only_after_a_change(
     assert len(reads) == 3
 
 
-def test_api_and_webhook_requests_skip_the_short_domain_check(
+def test_api_and_webhook_requests_use_the_process_copy_of_the_short_domains(
     domain: ShortDomain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The API's hot path reads no version from the cache, and a short domain serves no API or webhook."""
     checks: list[str] = []
     real = middleware.short_domain_names_version
 
@@ -149,10 +150,14 @@ def test_api_and_webhook_requests_skip_the_short_domain_check(
         return real()
 
     monkeypatch.setattr(middleware, "short_domain_names_version", counted)
+    assert is_short_domain("go.example.test")
+    assert checks == ["version"]
     assert (
         Client(HTTP_HOST="testserver").post("/api/send_sms", "[]", content_type="application/json").status_code == 401
     )
     assert Client(HTTP_HOST="testserver").post("/hooks/vendors/none/dlr").status_code == 404
-    assert checks == []
-    assert is_short_domain("go.example.test")
+    assert checks == ["version"]
+    for path in ("/api/docs/", "/api/schema/", "/hooks/vendors/none/dlr"):
+        response = Client(HTTP_HOST="go.example.test").get(path)
+        assert (response.status_code, response.content.decode()) == (404, NOT_A_LINK)
     assert checks == ["version"]
