@@ -21,6 +21,7 @@ from api.send_sms import MAX_RECIPIENTS
 from tenancy.views import (
     BadRequestOnInvalidMixin,
     CampaignPortalMixin,
+    ObjectFormMixin,
     PartnerScopedMixin,
     apply_service_error,
     caller_partner,
@@ -110,18 +111,18 @@ class MoRouteFormView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
 
     template_name = "api/route_form.html"
     form_class = MoRouteForm
-    route: MoRoute | None = None
+    object: MoRoute | None = None
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "partner": caller_partner(self.request)}
 
     def get_initial(self) -> dict[str, Any]:
-        if self.route is None:
+        if self.object is None:
             return {}
-        return {"url": self.route.url, "sender_ids": list(self.route.sender_ids.all())}
+        return {"url": self.object.url, "sender_ids": list(self.object.sender_ids.all())}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(route=self.route, **kwargs)
+        return super().get_context_data(route=self.object, **kwargs)
 
     def form_valid(self, form: MoRouteForm) -> HttpResponse:
         try:
@@ -129,7 +130,7 @@ class MoRouteFormView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
                 partner=caller_partner(self.request),
                 url=form.cleaned_data["url"],
                 sender_ids=form.cleaned_data["sender_ids"],
-                route=self.route,
+                route=self.object,
             )
         except ValidationError as error:
             apply_service_error(form, error)
@@ -138,16 +139,8 @@ class MoRouteFormView(BadRequestOnInvalidMixin, CampaignPortalMixin, FormView):
         return redirect("api_connections:callbacks")
 
 
-class MoRouteEditView(PartnerScopedMixin, SingleObjectMixin, MoRouteFormView):
+class MoRouteEditView(PartnerScopedMixin, ObjectFormMixin, MoRouteFormView):
     model = MoRoute
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.route = self.object = self.get_object()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.route = self.object = self.get_object()
-        return super().post(request, *args, **kwargs)
 
 
 class MoRouteDeleteView(PartnerScopedMixin, SingleObjectMixin, View):

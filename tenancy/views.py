@@ -14,6 +14,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic.detail import SingleObjectMixin
 
 from tenancy.models import Partner, Portal, User
 from tenancy.services import partner_can_sign_in
@@ -75,6 +76,18 @@ class BadRequestOnInvalidMixin:
         response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
         response.status_code = 400
         return response
+
+
+class ObjectFormMixin(SingleObjectMixin):  # type: ignore[type-arg]
+    """A form about one row: ``self.object`` is loaded through the view's (scoped) queryset before GET and POST."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)  # type: ignore[misc]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)  # type: ignore[misc]
 
 
 class ObjectActionMixin:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +23,7 @@ from senders.forms import ValidityForm
 from senders.models import APPROVAL_KIND, SenderID, SenderIDDocument, SenderIDRequest
 from senders.views import serve_document, serve_logo
 from tenancy.models import ApprovalRequest, Channel, Partner
-from tenancy.views import SubtreeScopedMixin, caller_partner, caller_user
+from tenancy.views import ObjectFormMixin, SubtreeScopedMixin, caller_partner, caller_user
 
 
 def sender_subject(approval: ApprovalRequest, viewer: Partner) -> dict[str, Any]:
@@ -81,7 +81,7 @@ class SenderIDListView(FilteredListView):
         return super().get_context_data(is_owner=is_owner, **kwargs)
 
 
-class SenderPeriodChangeView(SectionMixin, SubtreeScopedMixin, ServiceFormMixin, SingleObjectMixin, FormView):
+class SenderPeriodChangeView(SectionMixin, SubtreeScopedMixin, ServiceFormMixin, ObjectFormMixin, FormView):
     """The system owner sets a new validity period for an enabled sender ID of its subtree."""
 
     model = SenderID
@@ -93,14 +93,6 @@ class SenderPeriodChangeView(SectionMixin, SubtreeScopedMixin, ServiceFormMixin,
 
     def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().select_related("partner")
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        return super().post(request, *args, **kwargs)
 
     def get_initial(self) -> dict[str, Any]:
         return {"validity_months": self.object.validity_months or 0}

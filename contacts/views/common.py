@@ -10,30 +10,21 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.views.generic import FormView
-from django.views.generic.detail import SingleObjectMixin
 
 from contacts import selectors
 from contacts.forms import ContactFilterForm
 from contacts.models import Contact, ContactField
 from tenancy.models import Partner
-from tenancy.views import PartnerScopedMixin
+from tenancy.views import ObjectFormMixin, PartnerScopedMixin
 
 MAX_CHECKED_IDS = 1000
 
 
-class PartnerObjectFormView(PartnerScopedMixin, SingleObjectMixin, FormView):  # type: ignore[misc]
+class PartnerObjectFormView(PartnerScopedMixin, ObjectFormMixin, FormView):  # type: ignore[misc]
     """A form about one row of the signed-in partner, loaded as ``self.object`` before GET and POST."""
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        return super().post(request, *args, **kwargs)
 
 
 def checked_ids(request: HttpRequest) -> list[int]:
