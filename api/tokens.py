@@ -28,7 +28,7 @@ def jti_hash(jti: str) -> str:
 
 def _secret() -> str:
     # A fixed-length key derived from the setting, whatever its length (HS256 wants at least 32 bytes).
-    return hashlib.sha256(f"api-jwt:{settings.API_JWT_SECRET}".encode()).hexdigest()
+    return hashlib.sha256(f"api-jwt:{settings.API_JWT_SECRET or settings.SECRET_KEY}".encode()).hexdigest()
 
 
 def issue_api_key(*, key_id: int, partner_id: int) -> tuple[str, str]:

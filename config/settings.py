@@ -18,9 +18,9 @@ env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
+# Outside DEBUG there is no default: Django refuses an empty SECRET_KEY where it is first used, so commands that
+# sign nothing (migrate, makemigrations --check) run without one, and config/wsgi.py refuses to serve without it.
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-key-change-me" if DEBUG else "")
-if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for a development key).")
 
 # The portal middleware accepts only hosts that belong to a configured Portal, so Django's own
 # host check may stay open unless the operator narrows it.
@@ -261,7 +261,7 @@ LOGGING = {
 }
 
 # REST API (api app): bearer API keys and short-lived login tokens are JWTs signed with this secret.
-API_JWT_SECRET = env.str("API_JWT_SECRET", default=SECRET_KEY)
+API_JWT_SECRET = env.str("API_JWT_SECRET", default="")  # empty: SECRET_KEY
 API_TOKEN_MINUTES = env.int("API_TOKEN_MINUTES", default=60)
 # Callback URLs may point at loopback / private networks only when this is on (development, tests).
 API_CALLBACK_ALLOW_PRIVATE = env.bool("API_CALLBACK_ALLOW_PRIVATE", default=DEBUG)
